@@ -293,7 +293,7 @@ public final class LspciDump {
       for (int i = 0; i < headerDwords; i++) {
         dwords[i] = reader.applyAsInt(i);
       }
-      int bytes = dumpedBytes(depth, f.configSize(), dwords[3] >>> 16);
+      int bytes = dumpedBytes(depth, f.configSize(), (dwords[3] >>> 16) & 0xff); // 0x0E
       for (int i = headerDwords; i < bytes / 4; i++) {
         dwords[i] = reader.applyAsInt(i);
       }
