@@ -6,6 +6,7 @@ import io.pciefarm.config.Register;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.PciExpress;
 import io.pciefarm.spec.PortType;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -431,7 +432,7 @@ public final class PciExpressCapability implements Capability {
       if (speed < PciExpress.LINK_SPEED_2_5GT || speed > PciExpress.LINK_SPEED_32GT) {
         throw new IllegalArgumentException("link speed " + speed + " is not 1..5");
       }
-      if (java.util.Arrays.stream(WIDTHS).noneMatch(w -> w == width)) {
+      if (Arrays.stream(WIDTHS).noneMatch(w -> w == width)) {
         throw new IllegalArgumentException("link width x" + width
             + " is not 1, 2, 4, 8, 12, 16 or 32");
       }

@@ -63,7 +63,7 @@ final class Probe {
     return ~after & all(width);
   }
 
-  /** True when a write of 0 leaves set bits alone (RW1C bits do not clear on 0). */
+  /** Sets {@code bits} from the hardware side, writes 0, and returns which of them remain. */
   static int afterWritingZeroToSetBits(ConfigSpace s, int offset, int width, int bits) {
     s.hardwareUpdate(offset, width, 0, bits);
     s.write(offset, width, 0);
