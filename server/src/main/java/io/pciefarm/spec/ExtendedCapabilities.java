@@ -94,4 +94,50 @@ public final class ExtendedCapabilities {
   public static final int SRIOV_CTRL_INTR = 1 << 2;
   public static final int SRIOV_CTRL_MSE = 1 << 3;
   public static final int SRIOV_CTRL_ARI = 1 << 4;
+
+  /** AER: further fields. */
+  public static final int AER_HEADER_LOG_DWORDS = 4;
+  /** TLP Prefix Log (38h..47h) in the root port length; only with End-End TLP Prefix support. */
+  public static final int AER_TLP_PREFIX_LOG = 0x38;
+  /** Corrected Internal Error (bit 14) and Header Log Overflow (bit 15): masked by default. */
+  public static final int AER_COR_INTERNAL = 1 << 14;
+  public static final int AER_COR_HEADER_LOG_OVERFLOW = 1 << 15;
+  public static final int AER_COR_MASK_DEFAULT = AER_COR_ADV_NONFATAL | AER_COR_INTERNAL
+      | AER_COR_HEADER_LOG_OVERFLOW;
+  public static final int AER_CAP_FIRST_ERROR_POINTER_MASK = 0x1F;
+  public static final int AER_CAP_MULTI_HEADER_CAPABLE = 1 << 9;
+  public static final int AER_CAP_MULTI_HEADER_ENABLE = 1 << 10;
+  /** Root Error Command: correctable, non-fatal, fatal reporting enables. */
+  public static final int AER_ROOT_CMD_COR_EN = 1 << 0;
+  public static final int AER_ROOT_CMD_NONFATAL_EN = 1 << 1;
+  public static final int AER_ROOT_CMD_FATAL_EN = 1 << 2;
+  public static final int AER_ROOT_CMD_MASK = 0x7;
+  /** Root Error Status: Advanced Error Interrupt Message Number in bits 31:27. */
+  public static final int AER_ROOT_STATUS_IRQ_SHIFT = 27;
+
+  /** ACS: Egress Control Vector Size (bits 15:8 of the capability word; 0 means 256). */
+  public static final int ACS_EGRESS_VECTOR_SIZE_SHIFT = 8;
+  public static final int ACS_EGRESS_VECTOR_SIZE_MASK = 0xFF << 8;
+  /** The seven capability/control bits defined before ACS Enhanced Capability. */
+  public static final int ACS_CAPABILITY_BITS = 0x7F;
+  public static final int ACS_EGRESS_VECTOR = 0x08;
+
+  /** ARI: capability bits (MFVC and ACS function groups) and control fields. */
+  public static final int ARI_CAP_MFVC = 1 << 0;
+  public static final int ARI_CAP_ACS = 1 << 1;
+  public static final int ARI_NEXT_FUNCTION_MASK = 0xFF << 8;
+  public static final int ARI_CTRL_MFVC = 1 << 0;
+  public static final int ARI_CTRL_ACS = 1 << 1;
+  public static final int ARI_CTRL_FUNCTION_GROUP_MASK = 7 << 4;
+
+  /** SR-IOV: further fields. */
+  public static final int SRIOV_CAP_VF_MIGRATION = 1 << 0;
+  public static final int SRIOV_CAP_ARI_PRESERVED = 1 << 1;
+  public static final int SRIOV_CTRL_VF_10BIT_TAG = 1 << 5;
+  public static final int SRIOV_STATUS_VF_MIGRATION = 1 << 0;
+  public static final int SRIOV_VF_BAR_COUNT = 6;
+  /** Page sizes every PF must support: 4K, 8K, 64K, 256K, 1M, 4M (bit n = 2^(n+12) bytes). */
+  public static final int SRIOV_PAGE_SIZES_REQUIRED = 0x553;
+  /** System Page Size reset value: 4 KiB. */
+  public static final int SRIOV_PAGE_SIZE_4K = 0x1;
 }

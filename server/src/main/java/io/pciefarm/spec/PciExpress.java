@@ -163,4 +163,61 @@ public final class PciExpress {
   /** Link Capabilities 2 / Control 2. */
   public static final int LNKCAP2_SPEEDS_SHIFT = 1;
   public static final int LNKCTL2_TARGET_SPEED_MASK = 0xF;
+
+  /** Link speed encodings (Max/Current Link Speed, Target Link Speed). */
+  public static final int LINK_SPEED_2_5GT = 1;
+  public static final int LINK_SPEED_5GT = 2;
+  public static final int LINK_SPEED_8GT = 3;
+  public static final int LINK_SPEED_16GT = 4;
+  public static final int LINK_SPEED_32GT = 5;
+
+  /** Device Capabilities, further fields. */
+  public static final int DEVCAP_PAYLOAD_MASK = 0x7;
+  public static final int DEVCAP_PHANTOM_MASK = 3 << 3;
+  public static final int DEVCAP_L0S_ACCEPTABLE_SHIFT = 6;
+  public static final int DEVCAP_L1_ACCEPTABLE_SHIFT = 9;
+  /** Endpoint L0s/L1 Acceptable Latency encoding for "no limit". */
+  public static final int DEVCAP_ACCEPTABLE_LATENCY_UNLIMITED = 0x7;
+
+  /** Device Control field shifts and defaults. */
+  public static final int DEVCTL_PAYLOAD_SHIFT = 5;
+  public static final int DEVCTL_READRQ_SHIFT = 12;
+  /** Max_Read_Request_Size reset value: 010b, 512 bytes. */
+  public static final int DEVCTL_READRQ_512 = 2 << 12;
+
+  /** Link Capabilities, further fields. */
+  public static final int LNKCAP_WIDTH_MASK = 0x3F << 4;
+  public static final int LNKCAP_ASPM_MASK = 3 << 10;
+  public static final int LNKCAP_CLOCK_PM = 1 << 18;
+  public static final int LNKCAP_ASPM_OPTIONALITY = 1 << 22;
+  public static final int LNKCAP_PORT_NUMBER_MASK = 0xFF << 24;
+
+  /** Link Status width field. */
+  public static final int LNKSTA_WIDTH_MASK = 0x3F << 4;
+
+  /** Slot Control indicator values in place. */
+  public static final int SLTCTL_AIC_OFF = INDICATOR_OFF << SLTCTL_AIC_SHIFT;
+  public static final int SLTCTL_PIC_OFF = INDICATOR_OFF << SLTCTL_PIC_SHIFT;
+
+  /** Root Status: requester ID of the last PME. */
+  public static final int RTSTA_PME_REQUESTER_MASK = 0xFFFF;
+
+  /** Device Capabilities 2: Completion Timeout Ranges A (50 us - 10 ms) and B (10 - 250 ms). */
+  public static final int DEVCAP2_COMPLETION_TIMEOUT_RANGE_A = 1 << 0;
+  public static final int DEVCAP2_COMPLETION_TIMEOUT_RANGE_B = 1 << 1;
+
+  /** Link Capabilities 2: Supported Link Speeds vector, bit 1 = 2.5 GT/s .. bit 7. */
+  public static final int LNKCAP2_SPEEDS_MASK = 0x7F << 1;
+
+  /** Link Control 2 (all RWS but Selectable De-emphasis, which is HwInit). */
+  public static final int LNKCTL2_ENTER_COMPLIANCE = 1 << 4;
+  public static final int LNKCTL2_HW_AUTONOMOUS_SPEED_DISABLE = 1 << 5;
+  public static final int LNKCTL2_SELECTABLE_DEEMPHASIS = 1 << 6;
+  public static final int LNKCTL2_TRANSMIT_MARGIN_MASK = 7 << 7;
+  public static final int LNKCTL2_ENTER_MODIFIED_COMPLIANCE = 1 << 10;
+  public static final int LNKCTL2_COMPLIANCE_SOS = 1 << 11;
+  public static final int LNKCTL2_COMPLIANCE_PRESET_MASK = 0xF << 12;
+
+  /** Link Status 2: Link Equalization Request 8.0 GT/s (RW1CS). */
+  public static final int LNKSTA2_EQUALIZATION_REQUEST = 1 << 5;
 }
