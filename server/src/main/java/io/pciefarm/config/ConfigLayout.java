@@ -122,7 +122,7 @@ public final class ConfigLayout {
     return OptionalInt.empty();
   }
 
-  /** Capabilities in list order: conventional first, then extended. */
+  /** Capabilities in the order the model declared them (each list is linked in that order). */
   public List<Placement> capabilities() {
     return capabilities;
   }
