@@ -1,0 +1,94 @@
+package io.pciefarm.farm;
+
+import io.pciefarm.farm.FarmException.Kind;
+import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.topology.Hierarchy;
+import io.pciefarm.topology.HierarchyBuilder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Hosts hierarchies by name and by segment. Lookup by segment (the config path) is one array
+ * load; creation builds the hierarchy outside any shared state and then claims its name and
+ * segment atomically, so creating or deleting one hierarchy never disturbs the others.
+ */
+public final class Farm {
+  private final ConcurrentHashMap<String, Hierarchy> byName = new ConcurrentHashMap<>();
+  private final AtomicReferenceArray<Hierarchy> bySegment = new AtomicReferenceArray<>(0x10000);
+
+  /**
+   * Builds and adds the hierarchy {@code spec} describes.
+   *
+   * @throws io.pciefarm.topology.TopologyException when the description is invalid
+   * @throws FarmException ALREADY_EXISTS when its name or segment is taken
+   */
+  public Hierarchy create(HierarchySpec spec) {
+    Hierarchy h = HierarchyBuilder.build(spec);
+    if (byName.putIfAbsent(h.name(), h) != null) {
+      throw new FarmException(Kind.ALREADY_EXISTS, "a hierarchy named '" + h.name()
+          + "' already exists");
+    }
+    if (!bySegment.compareAndSet(h.segment(), null, h)) {
+      byName.remove(h.name(), h);
+      Hierarchy other = bySegment.get(h.segment());
+      throw new FarmException(Kind.ALREADY_EXISTS, String.format(
+          "segment %04x is already used by hierarchy '%s'", h.segment(),
+          other == null ? "?" : other.name()));
+    }
+    return h;
+  }
+
+  /**
+   * Removes the hierarchy called {@code name}; config requests to its segment read all ones
+   * from then on.
+   *
+   * @throws FarmException NOT_FOUND
+   */
+  public Hierarchy delete(String name) {
+    Hierarchy h = byName.remove(name);
+    if (h == null) {
+      throw notFound(name);
+    }
+    bySegment.compareAndSet(h.segment(), h, null);
+    return h;
+  }
+
+  /** The hierarchy on {@code segment}, or null. Lock-free. */
+  public Hierarchy bySegment(int segment) {
+    return segment >= 0 && segment <= 0xFFFF ? bySegment.get(segment) : null;
+  }
+
+  /**
+   * The hierarchy called {@code name}.
+   *
+   * @throws FarmException NOT_FOUND, listing the names that exist
+   */
+  public Hierarchy get(String name) {
+    Hierarchy h = byName.get(name);
+    if (h == null) {
+      throw notFound(name);
+    }
+    return h;
+  }
+
+  /** Every hierarchy, by segment. */
+  public List<Hierarchy> list() {
+    List<Hierarchy> out = new ArrayList<>(byName.values());
+    out.sort(Comparator.comparingInt(Hierarchy::segment));
+    return out;
+  }
+
+  public int size() {
+    return byName.size();
+  }
+
+  private FarmException notFound(String name) {
+    List<String> names = list().stream().map(Hierarchy::name).limit(20).toList();
+    return new FarmException(Kind.NOT_FOUND, "no hierarchy named '" + name + "'"
+        + (names.isEmpty() ? "; the farm is empty" : "; the farm has: " + String.join(", ", names)
+        + (size() > names.size() ? ", ..." : "")));
+  }
+}

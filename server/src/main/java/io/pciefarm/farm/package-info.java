@@ -1,0 +1,2 @@
+/** The farm: many hierarchies, each one PCI segment, created and deleted while it runs. */
+package io.pciefarm.farm;

@@ -1,0 +1,2 @@
+/** Who may have which function: assignability now; owners and leases build on it. */
+package io.pciefarm.ownership;

@@ -1,0 +1,2 @@
+/** Reset methods: which ones a function supports, in Linux's order. */
+package io.pciefarm.reset;
