@@ -26,6 +26,7 @@ public final class Catalog {
       EndpointModels.gpu(),
       EndpointModels.busResetOnly(),
       EndpointModels.nicNeverReady(),
+      EndpointModels.wifiNoBusReset(),
       EndpointModels.sataSubPageBar(),
       EndpointModels.rcIntegratedAccelerator(),
       EndpointModels.conventionalNic(),

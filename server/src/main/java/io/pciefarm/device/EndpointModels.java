@@ -138,6 +138,25 @@ final class EndpointModels {
         .build();
   }
 
+  static DeviceModel wifiNoBusReset() {
+    return DeviceModel.named("wifi-no-bus-reset")
+        .summary("Wi-Fi card that misbehaves after a bus reset (Linux quirks it NO_BUS_RESET): no reset at all")
+        .function(0, FunctionModel.endpoint("Qualcomm Atheros QCA9565 / AR9565 Wireless Network Adapter")
+            .ids(0x168c, 0x0036).subsystem(0x11ad, 0x0682).revision(0x01).classCode(0x028000)
+            .interruptPin(1)
+            .express(PortType.ENDPOINT)
+            .bar(0, Bar.mem64(512 * 1024))
+            .rom(new ExpansionRom(64 * 1024))
+            .capability(PowerManagementCapability.builder().version(3).d1(true).d2(false)
+                .pmeSupport(0b11011).noSoftReset(true).build())
+            .capability(MsiCapability.builder().vectors(4).address64(true).perVectorMask(true).build())
+            .capability(PciExpressCapability.builder(PortType.ENDPOINT).maxPayload(128).link(1, 1)
+                .build())
+            .capability(AerCapability.forPortType(PortType.ENDPOINT))
+            .quirk(Quirk.NO_BUS_RESET))
+        .build();
+  }
+
   static DeviceModel nicNeverReady() {
     return DeviceModel.named("nic-flr-hang")
         .summary("2.5GbE NIC that never comes back after FLR (only a bus or cold reset recovers it)")
@@ -183,7 +202,7 @@ final class EndpointModels {
 
   static DeviceModel rcIntegratedAccelerator() {
     return DeviceModel.named("qat-rciep")
-        .summary("Root-complex integrated crypto accelerator (QuickAssist C62x): FLR, AF FLR, no link")
+        .summary("Root-complex integrated crypto accelerator (QuickAssist C62x): FLR, AF FLR, Immediate Readiness")
         .function(0, FunctionModel.endpoint("Intel Corporation C62x Chipset QuickAssist Technology")
             .ids(0x8086, 0x37c8).subsystem(0x8086, 0x35cf).revision(0x04).classCode(0x0b4000)
             .interruptPin(1)
@@ -197,6 +216,7 @@ final class EndpointModels {
             .capability(PowerManagementCapability.builder().version(3).d1(false).d2(false)
                 .pmeSupport(0).noSoftReset(true).build())
             .capability(AdvancedFeaturesCapability.of(true, true))
+            .immediateReadiness(true)
             .capability(AerCapability.forPortType(PortType.RC_INTEGRATED_ENDPOINT)))
         .build();
   }

@@ -19,7 +19,12 @@ public enum ResetMethod {
   /** Secondary bus reset of the hot-plug port above, with the slot's events masked. */
   SLOT,
   /** Secondary bus reset of the bridge above. */
-  BUS;
+  BUS,
+  /**
+   * Power to the slot cut and restored: a cold reset (sticky bits cleared too). Not a Linux
+   * reset_method; requested for slots only.
+   */
+  POWER_CYCLE;
 
   /** The sysfs spelling, e.g. {@code af_flr}. */
   public String sysfsName() {
@@ -38,6 +43,6 @@ public enum ResetMethod {
       }
     }
     throw new IllegalArgumentException("unknown reset method '" + name
-        + "'; known: device_specific, flr, af_flr, pm, slot, bus");
+        + "'; known: device_specific, flr, af_flr, pm, slot, bus, power_cycle");
   }
 }

@@ -14,7 +14,7 @@ import java.util.Set;
 public final class ResetSupport {
   private ResetSupport() {}
 
-  /** The supported methods, in Linux's order. */
+  /** The supported function-reset methods, in Linux's order (power cycle is for slots only). */
   public static Set<ResetMethod> supported(PciFunction f) {
     FunctionModel m = f.model();
     Set<ResetMethod> out = EnumSet.noneOf(ResetMethod.class);

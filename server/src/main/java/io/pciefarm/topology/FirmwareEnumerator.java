@@ -6,6 +6,7 @@ import io.pciefarm.config.ExpansionRom;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.ExtendedCapabilities;
 import io.pciefarm.spec.Header;
+import io.pciefarm.spec.PciExpress;
 import io.pciefarm.spec.Type0;
 import io.pciefarm.spec.Type1;
 import java.util.Map;
@@ -13,7 +14,8 @@ import java.util.Map;
 /**
  * Programs a freshly built hierarchy the way boot firmware does, so a client sees a booted
  * system: bus numbers depth-first, then BARs and bridge windows from per-segment address pools,
- * decode enabled, and ACS isolation turned on as the booted OS leaves it. Space that runs out stays unassigned, as Linux reports "can't assign".
+ * decode enabled, and ACS isolation and Retry Status visibility turned on as the booted OS
+ * leaves them. Space that runs out stays unassigned, as Linux reports "can't assign".
  *
  * <p>Runs before the hierarchy is published: its writes go straight to config spaces with no
  * listener attached, and routing is computed once afterwards.
@@ -45,6 +47,21 @@ final class FirmwareEnumerator {
     assign(h.rootBus(), new Cursors());
     for (PciFunction f : h.functions()) {
       enableAcs(f);
+      enableRrsVisibility(f);
+    }
+  }
+
+  /**
+   * Root ports that can make Retry Status visible get it turned on, as Linux's probe does
+   * ({@code pci_enable_rrs_sv}): software then reads Vendor ID 0x0001 from a device that is
+   * not ready instead of stalling.
+   */
+  private static void enableRrsVisibility(PciFunction f) {
+    int exp = f.model().layout().capability(CapabilityId.EXP);
+    if (exp >= 0 && f.model().portType() == io.pciefarm.spec.PortType.ROOT_PORT
+        && (f.config().read(exp + PciExpress.ROOT_CAPABILITIES, 2) & PciExpress.RTCAP_RRS_SV) != 0) {
+      int ctl = f.config().read(exp + PciExpress.ROOT_CONTROL, 2);
+      f.config().write(exp + PciExpress.ROOT_CONTROL, 2, ctl | PciExpress.RTCTL_RRS_SVE);
     }
   }
 

@@ -1,6 +1,8 @@
 package io.pciefarm.topology;
 
 import io.pciefarm.config.ConfigAccess;
+import io.pciefarm.reset.ResetEngine;
+import io.pciefarm.time.TimeBase;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,6 +22,10 @@ public final class Hierarchy {
   private final String name;
   private final int segment;
   private final String description;
+  private final TimeBase timeBase;
+  private volatile double timeScale;
+  private final ResetEngine resetEngine;
+  private final io.pciefarm.reset.Resets resets;
   private final Bus root;
   private final List<Bus> buses = new ArrayList<>();
   private final List<PciFunction> functions = new ArrayList<>();
@@ -30,11 +36,15 @@ public final class Hierarchy {
   private final java.util.concurrent.atomic.AtomicLong groupVersion =
       new java.util.concurrent.atomic.AtomicLong();
 
-  Hierarchy(String name, int segment, String description) {
+  Hierarchy(String name, int segment, String description, TimeBase timeBase, double timeScale) {
     this.name = name;
     this.segment = segment;
     this.description = description;
+    this.timeBase = timeBase;
+    this.timeScale = TimeBase.checkScale(timeScale);
     this.root = newBus(null);
+    this.resetEngine = new ResetEngine(this);
+    this.resets = new io.pciefarm.reset.Resets(this);
   }
 
   public String name() {
@@ -48,6 +58,35 @@ public final class Hierarchy {
 
   public String description() {
     return description;
+  }
+
+  /** The farm's clock and time scale. */
+  public TimeBase timeBase() {
+    return timeBase;
+  }
+
+  /** This hierarchy's time scale, applied on top of the farm's: 0 instant, 1 real time. */
+  public double timeScale() {
+    return timeScale;
+  }
+
+  public void timeScale(double scale) {
+    this.timeScale = TimeBase.checkScale(scale);
+  }
+
+  /** A model delay in nanoseconds after both time scales. */
+  public long scaledNanos(java.time.Duration d) {
+    return timeBase.scaledNanos(d, timeScale);
+  }
+
+  /** The mechanics of every reset, register-driven or requested. */
+  public ResetEngine resetEngine() {
+    return resetEngine;
+  }
+
+  /** Reset requests: probe and reset in one call. */
+  public io.pciefarm.reset.Resets resets() {
+    return resets;
   }
 
   public Bus rootBus() {
@@ -73,6 +112,11 @@ public final class Hierarchy {
     return b == null ? null : b.function(devfn & 0xFF);
   }
 
+  /** The physical bus requests for {@code number} reach now, or null. */
+  public Bus busAt(int number) {
+    return routing.bus(number & 0xFF);
+  }
+
   /** The function at {@code address} now, or null. */
   public PciFunction lookup(PciAddress address) {
     return lookup(address.bus(), address.devfn());
@@ -84,12 +128,13 @@ public final class Hierarchy {
    *
    * @throws IllegalArgumentException for a bus, device or function number out of range
    * @throws io.pciefarm.config.ConfigAccessException for a bad offset or width
+   * @throws ConfigRetryException while the function is not ready after a reset
    */
   public int read(int bus, int device, int function, int offset, int width) {
     checkAddress(bus, device, function);
     ConfigAccess.check(offset, width, io.pciefarm.config.ConfigLayout.PCIE_SIZE);
     PciFunction f = lookup(bus, device << 3 | function);
-    return f == null ? ConfigAccess.widthMask(width) : f.config().read(offset, width);
+    return f == null ? ConfigAccess.widthMask(width) : f.read(offset, width);
   }
 
   /** A config write; dropped where no function answers. Errors as for {@link #read}. */
@@ -98,7 +143,7 @@ public final class Hierarchy {
     ConfigAccess.check(offset, width, io.pciefarm.config.ConfigLayout.PCIE_SIZE);
     PciFunction f = lookup(bus, device << 3 | function);
     if (f != null) {
-      f.config().write(offset, width, value);
+      f.write(offset, width, value);
     }
   }
 
@@ -119,8 +164,44 @@ public final class Hierarchy {
     return routing;
   }
 
+  /** Every function below {@code bridge}, at any depth, in depth-first order. */
+  public java.util.List<PciFunction> subtree(PciFunction bridge) {
+    java.util.List<PciFunction> out = new ArrayList<>();
+    collect(bridge.secondary(), out);
+    return out;
+  }
+
+  private static void collect(Bus bus, java.util.List<PciFunction> out) {
+    for (PciFunction f : bus.functions()) {
+      out.add(f);
+      if (f.isBridge()) {
+        collect(f.secondary(), out);
+      }
+    }
+  }
+
+  /** The port whose slot has physical slot number {@code slot}, or null. */
+  public PciFunction slotPort(int slot) {
+    for (PciFunction f : functions) {
+      if (f.model().hasSlot() && f.functionNumber() == 0 && physicalSlot(f) == slot) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /** The physical slot number of a port with a slot, or 0. */
+  public static int physicalSlot(PciFunction port) {
+    int exp = port.model().layout().capability(io.pciefarm.spec.CapabilityId.EXP);
+    if (exp < 0 || !port.model().hasSlot()) {
+      return 0;
+    }
+    return port.config().read(exp + io.pciefarm.spec.PciExpress.SLOT_CAPABILITIES, 4)
+        >>> io.pciefarm.spec.PciExpress.SLTCAP_PSN_SHIFT;
+  }
+
   /** Recomputes and publishes routing from the live registers. */
-  void routingChanged() {
+  public void routingChanged() {
     synchronized (routingLock) {
       routing = Routing.compute(root, buses);
     }
@@ -135,6 +216,10 @@ public final class Hierarchy {
     Bus b = new Bus(this, bridge, buses.size());
     buses.add(b);
     return b;
+  }
+
+  int nextFunctionIndex() {
+    return functions.size();
   }
 
   void add(PciFunction f) {

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import io.pciefarm.time.TimeBase;
 
 /**
  * Builds a {@link Hierarchy} from its declarative description, validating as it goes: every
@@ -32,17 +33,23 @@ public final class HierarchyBuilder {
   private final List<PciFunction> autoSlots = new ArrayList<>();
   private int rootPorts;
 
-  private HierarchyBuilder(HierarchySpec spec) {
+  private HierarchyBuilder(HierarchySpec spec, TimeBase timeBase) {
     this.spec = spec;
-    this.hierarchy = new Hierarchy(spec.getName(), spec.getSegment(), spec.getDescription());
+    this.hierarchy = new Hierarchy(spec.getName(), spec.getSegment(), spec.getDescription(),
+        timeBase, spec.hasTimeScale() ? spec.getTimeScale() : 1.0);
+  }
+
+  /** Builds on the shared real-time clock. */
+  public static Hierarchy build(HierarchySpec spec) {
+    return build(spec, TimeBase.system());
   }
 
   /**
-   * Builds the hierarchy {@code spec} describes.
+   * Builds the hierarchy {@code spec} describes, on the farm's clock.
    *
    * @throws TopologyException naming the place of the first problem
    */
-  public static Hierarchy build(HierarchySpec spec) {
+  public static Hierarchy build(HierarchySpec spec, TimeBase timeBase) {
     if (!NAME.matcher(spec.getName()).matches()) {
       throw new TopologyException(Kind.BAD_VALUE, "name", "'" + spec.getName()
           + "' is not a hierarchy name: use lower-case words joined by dashes");
@@ -51,7 +58,11 @@ public final class HierarchyBuilder {
       throw new TopologyException(Kind.BAD_VALUE, "segment", "segment " + spec.getSegment()
           + " is outside 0..65535");
     }
-    HierarchyBuilder b = new HierarchyBuilder(spec);
+    if (spec.hasTimeScale() && !(spec.getTimeScale() >= 0 && Double.isFinite(spec.getTimeScale()))) {
+      throw new TopologyException(Kind.BAD_VALUE, "timeScale", "time scale "
+          + spec.getTimeScale() + " must be a finite number >= 0 (0 instant, 1 real time)");
+    }
+    HierarchyBuilder b = new HierarchyBuilder(spec, timeBase);
     b.placeAll(b.hierarchy.rootBus(), null, spec.getDevicesList(), "devices");
     b.numberAutoSlots();
     if (!spec.getUnprogrammed()) {
@@ -164,8 +175,8 @@ public final class HierarchyBuilder {
     }
     for (int fn : present.stream().sorted().toList()) {
       FunctionModel fm = model.function(fn);
-      PciFunction f = new PciFunction(hierarchy, bus, d.getDevice() << 3 | fn, model, fm,
-          d.getHost(), d.getLabel());
+      PciFunction f = new PciFunction(hierarchy, bus, d.getDevice() << 3 | fn,
+          hierarchy.nextFunctionIndex(), model, fm, d.getHost(), d.getLabel());
       hierarchy.add(f);
       strap(f, d);
       if (fm.isBridge()) {
@@ -237,11 +248,7 @@ public final class HierarchyBuilder {
         || port.secondary().functions().isEmpty()) {
       return;
     }
-    int lnkcap = port.config().read(exp + PciExpress.LINK_CAPABILITIES, 4);
-    if ((lnkcap & PciExpress.LNKCAP_DLL_ACTIVE_REPORTING) != 0) {
-      port.config().hardwareUpdate(exp + PciExpress.LINK_STATUS, 2, 0,
-          PciExpress.LNKSTA_DLL_LINK_ACTIVE);
-    }
+    port.linkUp(true);
     if (port.model().hasSlot()) {
       port.config().hardwareUpdate(exp + PciExpress.SLOT_STATUS, 2, 0, PciExpress.SLTSTA_PDS);
       int sltcap = port.config().read(exp + PciExpress.SLOT_CAPABILITIES, 4);

@@ -5,29 +5,72 @@ import io.pciefarm.config.HookedRegister;
 import io.pciefarm.config.RegisterListener;
 import io.pciefarm.device.DeviceModel;
 import io.pciefarm.device.FunctionModel;
+import io.pciefarm.ownership.Owner;
+import io.pciefarm.reset.ResetMethod;
+import io.pciefarm.spec.AdvancedFeatures;
+import io.pciefarm.spec.CapabilityId;
+import io.pciefarm.spec.PciExpress;
+import io.pciefarm.spec.PortType;
+import io.pciefarm.spec.PowerManagement;
 import io.pciefarm.spec.Type1;
+import java.util.List;
 
 /**
- * One live function in a hierarchy: a model, its config space, and where it sits. It hears the
- * writes to its hooked registers and turns them into hierarchy events (a bus-number write
- * republishes routing, an ACS Control write regroups).
+ * One live function in a hierarchy: a model, its config space, where it sits, whether it is
+ * ready, and who owns it. It hears the writes to its hooked registers and turns them into
+ * hierarchy events: a bus-number write republishes routing, an ACS Control write regroups, an
+ * Initiate FLR or a D3hot to D0 transition resets the function, Secondary Bus Reset resets the
+ * subtree.
+ *
+ * <h2>Readiness</h2>
+ * After a reset the function answers Configuration Request Retry Status until its ready time:
+ * a Vendor ID read returns 0x0001 when the root port above has RRS Software Visibility enabled,
+ * and every other access must be retried ({@link ConfigRetryException}). The check is one
+ * volatile load while ready.
  */
 public final class PciFunction implements RegisterListener {
+  /** {@link #readyAt} value of a function that is ready. */
+  static final long READY = Long.MIN_VALUE;
+  /** {@link #readyAt} value of a function that will not become ready by itself. */
+  static final long NEVER = Long.MAX_VALUE;
+
   private final Hierarchy hierarchy;
   private final Bus bus;
   private final int devfn;
+  private final int index;
   private final DeviceModel device;
   private final FunctionModel model;
   private final ConfigSpace config;
   private final boolean host;
   private final String label;
   private Bus secondary;
+  private volatile long readyAt = READY;
+  /** The reset in progress (started, not yet settled), or null. */
+  private final java.util.concurrent.atomic.AtomicReference<ResetInProgress> inReset =
+      new java.util.concurrent.atomic.AtomicReference<>();
 
-  PciFunction(Hierarchy hierarchy, Bus bus, int devfn, DeviceModel device, FunctionModel model,
-      boolean host, String label) {
+  /** One reset of this function, from its start to its settle step; compared by identity. */
+  public static final class ResetInProgress {
+    private final ResetMethod method;
+
+    private ResetInProgress(ResetMethod method) {
+      this.method = method;
+    }
+
+    public ResetMethod method() {
+      return method;
+    }
+  }
+  private volatile boolean linkUp;
+  private volatile Owner owner = Owner.HOST;
+  private volatile List<ResetMethod> resetMethods;
+
+  PciFunction(Hierarchy hierarchy, Bus bus, int devfn, int index, DeviceModel device,
+      FunctionModel model, boolean host, String label) {
     this.hierarchy = hierarchy;
     this.bus = bus;
     this.devfn = devfn;
+    this.index = index;
     this.device = device;
     this.model = model;
     this.config = new ConfigSpace(model.layout());
@@ -57,6 +100,11 @@ public final class PciFunction implements RegisterListener {
     return devfn;
   }
 
+  /** Position in the hierarchy's function list: a dense key for sets of functions. */
+  public int index() {
+    return index;
+  }
+
   public int deviceNumber() {
     return devfn >>> 3;
   }
@@ -74,6 +122,7 @@ public final class PciFunction implements RegisterListener {
     return model;
   }
 
+  /** The raw config space: no readiness check, no ownership; for engines and tests. */
   public ConfigSpace config() {
     return config;
   }
@@ -97,6 +146,189 @@ public final class PciFunction implements RegisterListener {
     return bus.bridge();
   }
 
+  /** The root port above this function (or this function itself), or null. */
+  public PciFunction rootPort() {
+    for (PciFunction f = this; f != null; f = f.upstreamBridge()) {
+      if (f.model.portType() == PortType.ROOT_PORT) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /** Who owns the function now. */
+  public Owner owner() {
+    return owner;
+  }
+
+  /** Hands the function to {@code owner}; the lease layer calls this. */
+  public void owner(Owner owner) {
+    this.owner = java.util.Objects.requireNonNull(owner);
+  }
+
+  /**
+   * The function's reset-method list, as {@code /sys/bus/pci/devices/.../reset_method} shows
+   * it: the methods tried, in order. Defaults to every supported method in Linux's order.
+   */
+  public List<ResetMethod> resetMethods() {
+    List<ResetMethod> m = resetMethods;
+    return m != null ? m : List.copyOf(io.pciefarm.reset.ResetSupport.supported(this));
+  }
+
+  /** Sets the list; null restores the default. Validation is the caller's (see ResetMethods). */
+  public void resetMethods(List<ResetMethod> methods) {
+    this.resetMethods = methods == null ? null : List.copyOf(methods);
+  }
+
+  /** True when the list was set explicitly rather than left at its default. */
+  public boolean resetMethodsCustomised() {
+    return resetMethods != null;
+  }
+
+  // ---- config access as a requester sees it ----
+
+  /**
+   * A config read through the hierarchy: the stored value, or, while the function is not
+   * ready, Retry Status.
+   *
+   * @throws ConfigRetryException when the access must be retried
+   */
+  public int read(int offset, int width) {
+    if (readyAt != READY && !ready()) {
+      return notReadyRead(offset, width);
+    }
+    return config.read(offset, width);
+  }
+
+  /** A config write through the hierarchy; a function that is not ready asks for a retry. */
+  public void write(int offset, int width, int value) {
+    if (readyAt != READY && !ready()) {
+      throw ConfigRetryException.INSTANCE;
+    }
+    config.write(offset, width, value);
+  }
+
+  private int notReadyRead(int offset, int width) {
+    if (offset == 0 && width >= 2 && rrsSoftwareVisible()) {
+      return width == 4 ? 0xFFFF_0001 : 0x0001;
+    }
+    throw ConfigRetryException.INSTANCE;
+  }
+
+  /** RRS Software Visibility is enabled in the Root Control of the root port above. */
+  private boolean rrsSoftwareVisible() {
+    PciFunction port = rootPort();
+    if (port == null || port == this) {
+      return false;
+    }
+    int exp = port.model.layout().capability(CapabilityId.EXP);
+    return (port.config.read(exp + PciExpress.ROOT_CONTROL, 2) & PciExpress.RTCTL_RRS_SVE) != 0;
+  }
+
+  // ---- state the reset and hot-plug engines drive ----
+
+  /** True when the function answers config requests normally. */
+  public boolean ready() {
+    long t = readyAt;
+    return t == READY || (t != NEVER && hierarchy.timeBase().clock().nanoTime() - t >= 0);
+  }
+
+  /**
+   * True once the engine has completed the last reset's settle step (the readiness flip and its
+   * report), which may run a moment after {@link #ready()} turned true by the clock.
+   */
+  public boolean settled() {
+    return readyAt == READY;
+  }
+
+  /** True when the function is held not ready with no end (a quirk, or a reset in progress). */
+  public boolean neverReady() {
+    return readyAt == NEVER;
+  }
+
+  /** Monotonic time at which the function becomes ready: {@link Long#MIN_VALUE} when it is. */
+  public long readyAt() {
+    return readyAt;
+  }
+
+  /** Holds the function in Retry Status until {@link #readyAfter} or {@link #markReady}. */
+  public void markNotReady() {
+    readyAt = NEVER;
+  }
+
+  /** Makes the function ready {@code nanos} from now (0: at once). */
+  public void readyAfter(long nanos) {
+    readyAt = nanos <= 0 ? READY : hierarchy.timeBase().clock().nanoTime() + nanos;
+  }
+
+  public void markReady() {
+    readyAt = READY;
+  }
+
+  /**
+   * Completes the settle step of the reset that set {@code expectedReadyAt}: flips the function
+   * to ready unless a newer reset has changed its ready time since.
+   *
+   * @return true when this call made the function ready
+   */
+  public boolean settle(long expectedReadyAt) {
+    return READY_AT.compareAndSet(this, expectedReadyAt, READY);
+  }
+
+  /**
+   * Records that {@code method} starts resetting this function.
+   *
+   * @return the new reset, and in {@code superseded[0]} the reset it replaces (started, never
+   *     settled) or null
+   */
+  public ResetInProgress beginReset(ResetMethod method, ResetInProgress[] superseded) {
+    ResetInProgress r = new ResetInProgress(method);
+    superseded[0] = inReset.getAndSet(r);
+    return r;
+  }
+
+  /** The reset in progress, or null. */
+  public ResetInProgress currentReset() {
+    return inReset.get();
+  }
+
+  /** Ends {@code r} if it is still this function's reset in progress. */
+  public boolean endReset(ResetInProgress r) {
+    return inReset.compareAndSet(r, null);
+  }
+
+  private static final java.lang.invoke.VarHandle READY_AT;
+
+  static {
+    try {
+      READY_AT = java.lang.invoke.MethodHandles.lookup().findVarHandle(PciFunction.class,
+          "readyAt", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** For downstream-facing ports: the link below has trained (Data Link Layer Link Active). */
+  public boolean linkUp() {
+    return linkUp;
+  }
+
+  /** Sets the link state and Link Status DLL Link Active where the port reports it. */
+  public void linkUp(boolean up) {
+    linkUp = up;
+    int exp = model.layout().capability(CapabilityId.EXP);
+    if (exp >= 0 && (config.read(exp + PciExpress.LINK_CAPABILITIES, 4)
+        & PciExpress.LNKCAP_DLL_ACTIVE_REPORTING) != 0) {
+      config.hardwareUpdate(exp + PciExpress.LINK_STATUS, 2,
+          up ? 0 : PciExpress.LNKSTA_DLL_LINK_ACTIVE, up ? PciExpress.LNKSTA_DLL_LINK_ACTIVE : 0);
+    }
+  }
+
+  /** True for a port with a PCI Express link below it (root and downstream ports). */
+  public boolean hasLinkBelow() {
+    return isBridge() && model.portType() != null && model.portType().isDownstreamFacing();
+  }
+
   /** The live Secondary Bus Number register (bridges). */
   public int secondaryBusNumber() {
     return config.read(Type1.SECONDARY_BUS, 1);
@@ -107,23 +339,37 @@ public final class PciFunction implements RegisterListener {
     return config.read(Type1.SUBORDINATE_BUS, 1);
   }
 
+  /** Secondary Bus Reset is asserted in Bridge Control. */
+  public boolean secondaryResetAsserted() {
+    return (config.read(Type1.BRIDGE_CONTROL, 2) & Type1.BRIDGE_CTL_BUS_RESET) != 0;
+  }
+
   /**
    * True when this bridge passes config requests to its secondary side: not while Secondary Bus
-   * Reset is asserted in Bridge Control, when the link below is down and the subtree answers
-   * nothing.
+   * Reset is asserted, and, for a port with a link, only while the link is up.
    */
   public boolean forwardsConfigRequests() {
-    return (config.read(Type1.BRIDGE_CONTROL, 2) & Type1.BRIDGE_CTL_BUS_RESET) == 0;
+    return !secondaryResetAsserted() && (!hasLinkBelow() || linkUp);
   }
 
   /**
    * The address config requests reach this function at now, or null when no bus number routes
-   * to its bus (bridges above it are not programmed or point elsewhere).
+   * to its bus (bridges above it are not programmed, point elsewhere, or are in reset).
    */
   public PciAddress address() {
     int number = hierarchy.routing().numberOf(bus);
     return number < 0 ? null
         : new PciAddress(hierarchy.segment(), number, deviceNumber(), functionNumber());
+  }
+
+  /** The address while reachable, else a description of where the function sits. */
+  public String describe() {
+    PciAddress a = address();
+    if (a != null) {
+      return a.toString();
+    }
+    return String.format("%04x:??:%02x.%d below %s", hierarchy.segment(), deviceNumber(),
+        functionNumber(), upstreamBridge() == null ? "the root bus" : upstreamBridge().describe());
   }
 
   @Override
@@ -136,10 +382,24 @@ public final class PciFunction implements RegisterListener {
         }
       }
       case BRIDGE_CONTROL -> {
-        if (((oldValue ^ newValue) & Type1.BRIDGE_CTL_BUS_RESET) != 0) {
-          hierarchy.routingChanged();
+        int sbr = Type1.BRIDGE_CTL_BUS_RESET;
+        if ((oldValue & sbr) == 0 && (newValue & sbr) != 0) {
+          hierarchy.resetEngine().secondaryResetAsserted(this);
+        } else if ((oldValue & sbr) != 0 && (newValue & sbr) == 0) {
+          hierarchy.resetEngine().secondaryResetDeasserted(this);
         }
       }
+      case DEVICE_CONTROL -> {
+        if ((written & PciExpress.DEVCTL_BCR_FLR) != 0 && model.flrCapable()) {
+          hierarchy.resetEngine().functionReset(this, ResetMethod.FLR);
+        }
+      }
+      case AF_CONTROL -> {
+        if ((written & AdvancedFeatures.CONTROL_INITIATE_FLR) != 0 && model.afFlrCapable()) {
+          hierarchy.resetEngine().functionReset(this, ResetMethod.AF_FLR);
+        }
+      }
+      case PM_CONTROL -> powerStateWritten(oldValue, newValue);
       case ACS_CONTROL -> {
         if (oldValue != newValue) {
           hierarchy.groupsChanged();
@@ -149,10 +409,36 @@ public final class PciFunction implements RegisterListener {
     }
   }
 
+  /**
+   * D3hot to D0 with No_Soft_Reset clear resets the function (unless the model's PM reset does
+   * nothing). A write of a state the function does not support is undone: the bits keep the
+   * state the function is in, as hardware ignores the request.
+   */
+  private void powerStateWritten(int oldValue, int newValue) {
+    int from = oldValue & PowerManagement.PMCSR_STATE_MASK;
+    int to = newValue & PowerManagement.PMCSR_STATE_MASK;
+    if (from == to) {
+      return;
+    }
+    int pm = model.layout().capability(CapabilityId.PM);
+    int pmc = config.read(pm + PowerManagement.PMC, 2);
+    boolean supported = to == 0 || to == 3 || (to == 1 && (pmc & PowerManagement.PMC_D1) != 0)
+        || (to == 2 && (pmc & PowerManagement.PMC_D2) != 0);
+    if (!supported) {
+      config.hardwareUpdate(pm + PowerManagement.PMCSR, 2, PowerManagement.PMCSR_STATE_MASK, from);
+      return;
+    }
+    if (from == PowerManagement.PMCSR_D3HOT && to == PowerManagement.PMCSR_D0) {
+      if ((newValue & PowerManagement.PMCSR_NO_SOFT_RESET) == 0) {
+        hierarchy.resetEngine().functionReset(this, ResetMethod.PM);
+      } else {
+        readyAfter(hierarchy.scaledNanos(model.d3hotDelay()));
+      }
+    }
+  }
+
   @Override
   public String toString() {
-    PciAddress a = address();
-    return (a == null ? "(unreachable)" : a.toString()) + " " + device.name()
-        + (device.isMultiFunction() ? "." + functionNumber() : "");
+    return describe() + " " + device.name() + (device.isMultiFunction() ? "." + functionNumber() : "");
   }
 }

@@ -1,0 +1,213 @@
+package io.pciefarm.reset;
+
+import io.pciefarm.device.FunctionModel;
+import io.pciefarm.device.Quirk;
+import io.pciefarm.time.FarmClock;
+import io.pciefarm.topology.Hierarchy;
+import io.pciefarm.topology.PciFunction;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What each reset does to the emulated hardware, whoever starts it: a client writing the
+ * registers as an OS does, or the farm carrying out a reset request. Every wait is scheduled on
+ * the farm clock, scaled by the time scales; no thread waits.
+ *
+ * <ul>
+ *   <li><b>Function resets</b> (FLR, AF FLR, device-specific, PM): the function's registers
+ *       return to their defaults except sticky bits, and it answers Retry Status until its
+ *       model's delay has passed. Quirks act here: a PM reset that does nothing, a function that
+ *       never becomes ready after FLR.
+ *   <li><b>Secondary bus reset</b>: while Bridge Control bit 6 is set the link is down and the
+ *       subtree answers nothing; on release every function below is reset (sticky bits kept,
+ *       except functions with {@link Quirk#NO_BUS_RESET}, which ignore it), links retrain
+ *       (Data Link Layer Link Active drops and returns), and functions answer Retry Status
+ *       until link training plus their reset delay has passed.
+ *   <li><b>Power cycle</b>: like a bus reset, but cold: sticky bits are cleared too.
+ * </ul>
+ */
+public final class ResetEngine {
+  /** Link training after a link reset, before the device below can be reached. */
+  public static final Duration LINK_TRAINING = Duration.ofMillis(20);
+  /** How long a bus reset is held asserted: Linux's pci_reset_secondary_bus holds 2 ms. */
+  public static final Duration SECONDARY_RESET_HOLD = Duration.ofMillis(2);
+  /** How long slot power stays off in a power cycle. */
+  public static final Duration POWER_OFF_TIME = Duration.ofMillis(100);
+
+  private final Hierarchy hierarchy;
+  private volatile ResetObserver observer = ResetObserver.NONE;
+
+  public ResetEngine(Hierarchy hierarchy) {
+    this.hierarchy = hierarchy;
+  }
+
+  public void observer(ResetObserver observer) {
+    this.observer = observer == null ? ResetObserver.NONE : observer;
+  }
+
+  ResetObserver observer() {
+    return observer;
+  }
+
+  private FarmClock clock() {
+    return hierarchy.timeBase().clock();
+  }
+
+  /**
+   * Resets one function by a function-level method. The registers change at once; readiness
+   * follows the model's delay.
+   */
+  public void functionReset(PciFunction f, ResetMethod method) {
+    FunctionModel m = f.model();
+    begin(f, method);
+    boolean noEffect = method == ResetMethod.PM && m.has(Quirk.PM_RESET_NO_EFFECT);
+    if (!noEffect) {
+      f.config().reset(true);
+    }
+    if (method == ResetMethod.PM) {
+      settle(f, method, m.d3hotDelay());
+    } else if (m.has(Quirk.NEVER_READY_AFTER_FLR)) {
+      return; // held in Retry Status until a bus or cold reset
+    } else {
+      settle(f, method, m.flrReadyDelay());
+    }
+  }
+
+  /** Bridge Control bit 6 rose: the link below goes down and the subtree stops answering. */
+  public void secondaryResetAsserted(PciFunction bridge) {
+    if (bridge.hasLinkBelow() && bridge.linkUp()) {
+      bridge.linkUp(false);
+      observer.linkChanged(bridge, false);
+    }
+    hierarchy.routingChanged();
+  }
+
+  /** Bridge Control bit 6 fell: reset everything below, then retrain and settle. */
+  public void secondaryResetDeasserted(PciFunction bridge) {
+    resetBelow(bridge, true, ResetMethod.BUS);
+  }
+
+  /**
+   * Cuts and restores power below a port: a cold reset of everything below it. The link is down
+   * for {@link #POWER_OFF_TIME}, then trains.
+   */
+  public void powerCycle(PciFunction port) {
+    if (port.hasLinkBelow() && port.linkUp()) {
+      port.linkUp(false);
+      observer.linkChanged(port, false);
+    }
+    List<PciFunction> below = hierarchy.subtree(port);
+    for (PciFunction f : below) {
+      begin(f, ResetMethod.POWER_CYCLE);
+      f.config().reset(false);
+      if (f.hasLinkBelow()) {
+        f.linkUp(false);
+      }
+    }
+    hierarchy.routingChanged();
+    clock().schedule(hierarchy.scaledNanos(POWER_OFF_TIME),
+        () -> resetBelow(port, false, ResetMethod.POWER_CYCLE));
+  }
+
+  /**
+   * Resets every function below {@code bridge} (warm or cold), takes every link in the subtree
+   * down, and schedules link training and readiness.
+   */
+  private void resetBelow(PciFunction bridge, boolean warm, ResetMethod method) {
+    List<PciFunction> below = hierarchy.subtree(bridge);
+    for (PciFunction f : below) {
+      if (warm && f.model().has(Quirk.NO_BUS_RESET)) {
+        continue;
+      }
+      if (method != ResetMethod.POWER_CYCLE) {
+        begin(f, method);
+      } else {
+        f.markNotReady();
+      }
+      f.config().reset(warm);
+      if (f.hasLinkBelow() && f.linkUp()) {
+        f.linkUp(false);
+        observer.linkChanged(f, false);
+      }
+    }
+    hierarchy.routingChanged();
+    if (bridge.hasLinkBelow()) {
+      trainLink(bridge, method);
+    } else {
+      // A conventional bus has no link: its devices settle from the end of the reset.
+      for (PciFunction f : bridge.secondary().functions()) {
+        settleAfterLinkReset(f, method, 0);
+      }
+    }
+  }
+
+  /**
+   * Trains the link below {@code port} if a device is there; once up, the devices on it settle
+   * and the ports among them train their own links (reset with the rest of the subtree).
+   */
+  private void trainLink(PciFunction port, ResetMethod method) {
+    if (port.secondary().functions().isEmpty()) {
+      return; // nothing below: the link stays down
+    }
+    long training = hierarchy.scaledNanos(LINK_TRAINING);
+    clock().schedule(training, () -> {
+      if (port.secondaryResetAsserted() || port.linkUp()) {
+        return; // reset again meanwhile, or already up
+      }
+      port.linkUp(true);
+      observer.linkChanged(port, true);
+      hierarchy.routingChanged();
+      for (PciFunction f : port.secondary().functions()) {
+        settleAfterLinkReset(f, method, 0);
+      }
+    });
+  }
+
+  private void settleAfterLinkReset(PciFunction f, ResetMethod method, long extra) {
+    if (f.model().has(Quirk.NO_BUS_RESET) && method == ResetMethod.BUS) {
+      return; // ignored the reset: never left its state
+    }
+    settle(f, method, f.model().resetReadyDelay());
+    if (f.isBridge()) {
+      if (f.hasLinkBelow()) {
+        trainLink(f, method);
+      } else {
+        for (PciFunction below : f.secondary().functions()) {
+          settleAfterLinkReset(below, method, extra);
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts a reset of {@code f}: it answers Retry Status from now on. A reset still in progress
+   * (one whose requester stopped waiting for it) is superseded and reported finished first, so
+   * every start has exactly one finish.
+   */
+  private void begin(PciFunction f, ResetMethod method) {
+    f.markNotReady();
+    PciFunction.ResetInProgress[] superseded = new PciFunction.ResetInProgress[1];
+    f.beginReset(method, superseded);
+    if (superseded[0] != null) {
+      observer.resetFinished(f, superseded[0].method());
+    }
+    observer.resetStarted(f, method);
+  }
+
+  /**
+   * Makes {@code f} ready after {@code delay} (none with Immediate Readiness), then reports the
+   * reset finished. A newer reset in between owns the function from then on; this step then
+   * does nothing.
+   */
+  private void settle(PciFunction f, ResetMethod method, Duration delay) {
+    long nanos = f.model().immediateReadiness() ? 0 : hierarchy.scaledNanos(delay);
+    PciFunction.ResetInProgress current = f.currentReset();
+    f.readyAfter(nanos);
+    long readyAt = f.readyAt();
+    clock().schedule(nanos, () -> {
+      if (f.settle(readyAt) && current != null && f.endReset(current)) {
+        observer.resetFinished(f, current.method());
+      }
+    });
+  }
+}

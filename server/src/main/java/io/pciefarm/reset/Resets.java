@@ -1,0 +1,364 @@
+package io.pciefarm.reset;
+
+import io.pciefarm.reset.ResetException.Kind;
+import io.pciefarm.reset.ResetPlanner.Decision;
+import io.pciefarm.spec.AdvancedFeatures;
+import io.pciefarm.spec.CapabilityId;
+import io.pciefarm.spec.PciExpress;
+import io.pciefarm.spec.PowerManagement;
+import io.pciefarm.spec.Type1;
+import io.pciefarm.time.FarmClock;
+import io.pciefarm.topology.Hierarchy;
+import io.pciefarm.topology.PciFunction;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reset requests for one hierarchy: probe, and reset in one call.
+ *
+ * <h2>Ordering</h2>
+ * Each request holds its affected set (plus the functions it acts through) from start to
+ * finish. Requests whose sets overlap never interleave: a TRY request fails at once with
+ * {@link Kind#BUSY} when an overlapping request is running or queued; a WAIT request queues
+ * behind every earlier overlapping request, in arrival order, until its deadline. Requests
+ * with disjoint sets run in parallel. The queue's lock is held only to decide, never while a
+ * reset runs; config accesses never take it.
+ *
+ * <h2>Time</h2>
+ * A reset is a chain of steps scheduled on the farm clock (assert, hold, release, wait for
+ * readiness, restore): no thread waits for one, so any number can be in flight.
+ */
+public final class Resets {
+  /** How long the farm waits for functions to become ready (Linux: 60 s, then gives up). */
+  public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  /** Readiness is checked again after this long while some function's end is unknown. */
+  static final Duration POLL = Duration.ofMillis(5);
+  /** PM reset: time in D3hot before returning to D0 (Linux's pci_pm_reset waits 10 ms). */
+  static final Duration D3HOT_DWELL = Duration.ofMillis(10);
+
+  private final Hierarchy hierarchy;
+  private final Deque<Job> pending = new ArrayDeque<>();
+  private final List<Job> running = new ArrayList<>();
+  private final BitSet held = new BitSet();
+  private long started;
+  private long finished;
+
+  public Resets(Hierarchy hierarchy) {
+    this.hierarchy = hierarchy;
+  }
+
+  /**
+   * What {@code request} would do: the method and every function it reaches, with groups and
+   * owners. Changes nothing; ownership is not checked (a probe is how a caller learns whom it
+   * would need to own).
+   *
+   * @throws ResetException BAD_TARGET, ROOT_BUS or NO_METHOD
+   */
+  public ResetPlan probe(ResetRequest request) {
+    return ResetPlanner.report(hierarchy, ResetPlanner.decide(hierarchy, request));
+  }
+
+  /**
+   * Carries out {@code request}. Refusals (bad target, no method, not owner, busy) throw at
+   * once and touch nothing; otherwise the returned future completes when the reset is done and
+   * the affected functions are ready, or the farm stopped waiting for some of them (listed in
+   * {@link ResetResult#notReady()}). A WAIT request that cannot start before its deadline
+   * completes exceptionally with DEADLINE_EXCEEDED.
+   */
+  public CompletableFuture<ResetResult> reset(ResetRequest request) {
+    Decision d = ResetPlanner.decide(hierarchy, request);
+    ResetPlanner.checkOwnership(d, request.caller());
+    Job job = new Job(request, d, ResetPlanner.report(hierarchy, d));
+    FarmClock clock = hierarchy.timeBase().clock();
+    List<Job> toStart;
+    synchronized (this) {
+      if (request.mode() == ResetRequest.Mode.TRY && conflicts(job)) {
+        throw new ResetException(Kind.BUSY, "busy: another reset holds functions this "
+            + d.method().sysfsName() + " reset would reach; try again");
+      }
+      pending.addLast(job);
+      toStart = dispatchLocked();
+    }
+    if (request.deadline() != null && !toStart.contains(job)) {
+      job.queueTimer = clock.schedule(request.deadline().toNanos(), () -> expire(job));
+    }
+    toStart.forEach(Job::start);
+    return job.future;
+  }
+
+  /** Resets started and finished so far, and requests queued and running now. */
+  public synchronized Stats stats() {
+    return new Stats(started, finished, pending.size(), running.size());
+  }
+
+  /** Counters for consistency checks after load. */
+  public record Stats(long started, long finished, int queued, int running) {}
+
+  private boolean conflicts(Job job) {
+    if (job.set.intersects(held)) {
+      return true;
+    }
+    for (Job p : pending) {
+      if (p.set.intersects(job.set)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Picks queued jobs that may start: none overlaps a running or an earlier queued job. */
+  private List<Job> dispatchLocked() {
+    List<Job> out = new ArrayList<>();
+    BitSet blocked = (BitSet) held.clone();
+    for (var it = pending.iterator(); it.hasNext(); ) {
+      Job j = it.next();
+      if (j.set.intersects(blocked)) {
+        blocked.or(j.set);
+        continue;
+      }
+      it.remove();
+      running.add(j);
+      held.or(j.set);
+      blocked.or(j.set);
+      started++;
+      out.add(j);
+    }
+    return out;
+  }
+
+  private void expire(Job job) {
+    boolean removed;
+    synchronized (this) {
+      removed = pending.remove(job);
+    }
+    if (removed) {
+      job.future.completeExceptionally(new ResetException(Kind.DEADLINE_EXCEEDED,
+          "the reset could not start within its " + job.request.deadline().toMillis()
+              + " ms deadline: overlapping resets held its functions"));
+    }
+  }
+
+  /** Releases {@code job}'s functions, starts what was waiting for them, then completes it. */
+  private void finish(Job job, ResetResult result, Throwable failure) {
+    List<Job> toStart;
+    synchronized (this) {
+      if (!running.remove(job)) {
+        return; // already finished
+      }
+      held.andNot(job.set);
+      finished++;
+      toStart = dispatchLocked();
+    }
+    if (failure != null) {
+      job.future.completeExceptionally(failure);
+    } else {
+      job.future.complete(result);
+    }
+    toStart.forEach(Job::start);
+  }
+
+  /** One request in flight: a chain of scheduled steps. */
+  private final class Job {
+    final ResetRequest request;
+    final Decision decision;
+    final ResetPlan plan;
+    final BitSet set = new BitSet();
+    final CompletableFuture<ResetResult> future = new CompletableFuture<>();
+    final List<String> warnings = new ArrayList<>();
+    final Map<PciFunction, ConfigState> saved = new IdentityHashMap<>();
+    volatile FarmClock.Cancellable queueTimer;
+    long giveUpAt;
+    int savedSlotControl;
+
+    Job(ResetRequest request, Decision decision, ResetPlan plan) {
+      this.request = request;
+      this.decision = decision;
+      this.plan = plan;
+      decision.affected().forEach(f -> set.set(f.index()));
+      decision.targets().forEach(f -> set.set(f.index()));
+      if (decision.bridge() != null) {
+        set.set(decision.bridge().index());
+      }
+      for (AffectedFunction a : plan.affected()) {
+        if (!a.inUse().isEmpty()) {
+          warnings.add(a.address() + " is in use: " + a.inUse());
+        }
+      }
+    }
+
+    private FarmClock clock() {
+      return hierarchy.timeBase().clock();
+    }
+
+    void start() {
+      FarmClock.Cancellable t = queueTimer;
+      if (t != null) {
+        t.cancel();
+      }
+      try {
+        long now = clock().nanoTime();
+        long timeout = hierarchy.scaledNanos(READY_TIMEOUT);
+        giveUpAt = request.deadline() == null ? now + timeout
+            : now + Math.min(timeout, request.deadline().toNanos());
+        if (request.saveRestore()) {
+          for (PciFunction f : decision.affected()) {
+            saved.put(f, ConfigState.save(f.config()));
+          }
+        }
+        perform();
+      } catch (RuntimeException e) {
+        fail(e);
+      }
+    }
+
+    /** Starts the method; each path ends in {@link #awaitReady}. */
+    private void perform() {
+      ResetMethod m = decision.method();
+      ResetEngine engine = hierarchy.resetEngine();
+      switch (m) {
+        case DEVICE_SPECIFIC -> {
+          decision.targets().forEach(f -> engine.functionReset(f, ResetMethod.DEVICE_SPECIFIC));
+          awaitReady();
+        }
+        case FLR -> {
+          for (PciFunction f : decision.targets()) {
+            int devctl = f.model().layout().capability(CapabilityId.EXP) + PciExpress.DEVICE_CONTROL;
+            f.config().write(devctl, 2, f.config().read(devctl, 2) | PciExpress.DEVCTL_BCR_FLR);
+          }
+          awaitReady();
+        }
+        case AF_FLR -> {
+          for (PciFunction f : decision.targets()) {
+            int ctl = f.model().layout().capability(CapabilityId.AF) + AdvancedFeatures.CONTROL;
+            f.config().write(ctl, 1, AdvancedFeatures.CONTROL_INITIATE_FLR);
+          }
+          awaitReady();
+        }
+        case PM -> {
+          for (PciFunction f : decision.targets()) {
+            setPowerState(f, PowerManagement.PMCSR_D3HOT);
+          }
+          after(D3HOT_DWELL, () -> {
+            for (PciFunction f : decision.targets()) {
+              setPowerState(f, PowerManagement.PMCSR_D0);
+            }
+            awaitReady();
+          });
+        }
+        case BUS -> secondaryBusReset(this::awaitReady);
+        case SLOT -> slotReset();
+        case POWER_CYCLE -> {
+          engine.powerCycle(decision.bridge());
+          after(ResetEngine.POWER_OFF_TIME, this::awaitReady);
+        }
+      }
+    }
+
+    private void setPowerState(PciFunction f, int state) {
+      int pmcsr = f.model().layout().capability(CapabilityId.PM) + PowerManagement.PMCSR;
+      int v = f.config().read(pmcsr, 2);
+      // Write back without the RW1C PME_Status bit so the transition does not clear it.
+      f.config().write(pmcsr, 2, (v & ~PowerManagement.PMCSR_STATE_MASK
+          & ~PowerManagement.PMCSR_PME_STATUS) | state);
+    }
+
+    /** Bridge Control bit 6 set, held, cleared: Linux's pci_reset_secondary_bus. */
+    private void secondaryBusReset(Runnable then) {
+      PciFunction bridge = decision.bridge();
+      int bc = bridge.config().read(Type1.BRIDGE_CONTROL, 2);
+      bridge.config().write(Type1.BRIDGE_CONTROL, 2, bc | Type1.BRIDGE_CTL_BUS_RESET);
+      after(ResetEngine.SECONDARY_RESET_HOLD, () -> {
+        int now = bridge.config().read(Type1.BRIDGE_CONTROL, 2);
+        bridge.config().write(Type1.BRIDGE_CONTROL, 2, now & ~Type1.BRIDGE_CTL_BUS_RESET);
+        then.run();
+      });
+    }
+
+    /**
+     * The reset pciehp performs for a slot: mask Presence Detect and DLL State Changed, reset
+     * the bus, clear what the reset raised, unmask. Nothing below looks removed.
+     */
+    private void slotReset() {
+      PciFunction port = decision.bridge();
+      int exp = port.model().layout().capability(CapabilityId.EXP);
+      int sltctl = exp + PciExpress.SLOT_CONTROL;
+      int mask = PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_DLLSCE;
+      savedSlotControl = port.config().read(sltctl, 2);
+      port.config().write(sltctl, 2, savedSlotControl & ~mask);
+      secondaryBusReset(() -> awaitReady(() -> {
+        port.config().write(exp + PciExpress.SLOT_STATUS, 2,
+            PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC);
+        port.config().write(sltctl, 2, (port.config().read(sltctl, 2) & ~mask)
+            | (savedSlotControl & mask));
+      }));
+    }
+
+    private void awaitReady() {
+      awaitReady(() -> {});
+    }
+
+    /** Checks readiness at the next time something can change, until all are ready or time is up. */
+    private void awaitReady(Runnable beforeFinish) {
+      long now = clock().nanoTime();
+      long next = Long.MAX_VALUE;
+      boolean unknown = false;
+      List<PciFunction> waiting = new ArrayList<>();
+      for (PciFunction f : decision.affected()) {
+        // Wait for the settle step itself, not just its time: the next reset of this function
+        // must not start before the engine has reported this one finished.
+        if (f.settled()) {
+          continue;
+        }
+        waiting.add(f);
+        if (f.neverReady()) {
+          unknown = true;
+        } else {
+          next = Math.min(next, f.readyAt());
+        }
+      }
+      if (waiting.isEmpty() || now - giveUpAt >= 0) {
+        complete(waiting, beforeFinish);
+        return;
+      }
+      long at = unknown ? now + Math.max(hierarchy.scaledNanos(POLL), 1_000L) : next;
+      at = Math.max(Math.min(at, giveUpAt), now + 1_000L);
+      clock().schedule(at - now, () -> awaitReady(beforeFinish));
+    }
+
+    private void complete(List<PciFunction> notReady, Runnable beforeFinish) {
+      try {
+        beforeFinish.run();
+        for (Map.Entry<PciFunction, ConfigState> e : saved.entrySet()) {
+          if (!notReady.contains(e.getKey())) {
+            e.getValue().restore(e.getKey().config());
+          }
+        }
+        finish(this, new ResetResult(plan, warnings,
+            notReady.stream().map(PciFunction::describe).toList(), request.saveRestore()), null);
+      } catch (RuntimeException e) {
+        fail(e);
+      }
+    }
+
+    private void fail(RuntimeException e) {
+      finish(this, null, e);
+    }
+
+    private void after(Duration d, Runnable step) {
+      clock().schedule(hierarchy.scaledNanos(d), () -> {
+        try {
+          step.run();
+        } catch (RuntimeException e) {
+          fail(e);
+        }
+      });
+    }
+  }
+}
