@@ -75,6 +75,9 @@ public final class ResetEngine {
 
   /** Bridge Control bit 6 rose: the link below goes down and the subtree stops answering. */
   public void secondaryResetAsserted(PciFunction bridge) {
+    if (bridge.slot() != null) {
+      bridge.slot().secondaryResetAsserted();
+    }
     if (bridge.hasLinkBelow() && bridge.linkUp()) {
       bridge.linkUp(false);
       observer.linkChanged(bridge, false);
@@ -84,7 +87,7 @@ public final class ResetEngine {
 
   /** Bridge Control bit 6 fell: reset everything below, then retrain and settle. */
   public void secondaryResetDeasserted(PciFunction bridge) {
-    resetBelow(bridge, true, ResetMethod.BUS);
+    resetBelow(bridge);
   }
 
   /**
@@ -92,39 +95,53 @@ public final class ResetEngine {
    * for {@link #POWER_OFF_TIME}, then trains.
    */
   public void powerCycle(PciFunction port) {
+    powerOff(port);
+    clock().schedule(hierarchy.scaledNanos(POWER_OFF_TIME), () -> powerOn(port));
+  }
+
+  /**
+   * Power below {@code port} is gone: the link drops and every function below loses its state
+   * (a cold reset that completes only when power returns).
+   */
+  public void powerOff(PciFunction port) {
     if (port.hasLinkBelow() && port.linkUp()) {
       port.linkUp(false);
       observer.linkChanged(port, false);
     }
-    List<PciFunction> below = hierarchy.subtree(port);
-    for (PciFunction f : below) {
+    for (PciFunction f : hierarchy.subtree(port)) {
       begin(f, ResetMethod.POWER_CYCLE);
       f.config().reset(false);
-      if (f.hasLinkBelow()) {
+      if (f.hasLinkBelow() && f.linkUp()) {
         f.linkUp(false);
+        observer.linkChanged(f, false);
       }
     }
     hierarchy.routingChanged();
-    clock().schedule(hierarchy.scaledNanos(POWER_OFF_TIME),
-        () -> resetBelow(port, false, ResetMethod.POWER_CYCLE));
+  }
+
+  /** Power below {@code port} is back: the link trains and the functions settle from cold. */
+  public void powerOn(PciFunction port) {
+    for (PciFunction f : hierarchy.subtree(port)) {
+      if (f.currentReset() == null) {
+        begin(f, ResetMethod.POWER_CYCLE);
+        f.config().reset(false);
+      }
+    }
+    trainLink(port, ResetMethod.POWER_CYCLE);
   }
 
   /**
-   * Resets every function below {@code bridge} (warm or cold), takes every link in the subtree
-   * down, and schedules link training and readiness.
+   * A hot reset of everything below {@code bridge}: registers to defaults with sticky bits kept
+   * (functions with NO_BUS_RESET ignore it), every link in the subtree down, then link training
+   * and readiness scheduled.
    */
-  private void resetBelow(PciFunction bridge, boolean warm, ResetMethod method) {
-    List<PciFunction> below = hierarchy.subtree(bridge);
-    for (PciFunction f : below) {
-      if (warm && f.model().has(Quirk.NO_BUS_RESET)) {
+  private void resetBelow(PciFunction bridge) {
+    for (PciFunction f : hierarchy.subtree(bridge)) {
+      if (f.model().has(Quirk.NO_BUS_RESET)) {
         continue;
       }
-      if (method != ResetMethod.POWER_CYCLE) {
-        begin(f, method);
-      } else {
-        f.markNotReady();
-      }
-      f.config().reset(warm);
+      begin(f, ResetMethod.BUS);
+      f.config().reset(true);
       if (f.hasLinkBelow() && f.linkUp()) {
         f.linkUp(false);
         observer.linkChanged(f, false);
@@ -132,11 +149,11 @@ public final class ResetEngine {
     }
     hierarchy.routingChanged();
     if (bridge.hasLinkBelow()) {
-      trainLink(bridge, method);
+      trainLink(bridge, ResetMethod.BUS);
     } else {
       // A conventional bus has no link: its devices settle from the end of the reset.
       for (PciFunction f : bridge.secondary().functions()) {
-        settleAfterLinkReset(f, method, 0);
+        settleAfterLinkReset(f, ResetMethod.BUS);
       }
     }
   }
@@ -146,24 +163,24 @@ public final class ResetEngine {
    * and the ports among them train their own links (reset with the rest of the subtree).
    */
   private void trainLink(PciFunction port, ResetMethod method) {
-    if (port.secondary().functions().isEmpty()) {
-      return; // nothing below: the link stays down
+    if (!port.linkPossible()) {
+      return; // no card, no power, or an open latch: the link stays down
     }
     long training = hierarchy.scaledNanos(LINK_TRAINING);
     clock().schedule(training, () -> {
-      if (port.secondaryResetAsserted() || port.linkUp()) {
-        return; // reset again meanwhile, or already up
+      if (port.secondaryResetAsserted() || port.linkUp() || !port.linkPossible()) {
+        return; // reset again meanwhile, already up, or the card went away
       }
       port.linkUp(true);
       observer.linkChanged(port, true);
       hierarchy.routingChanged();
       for (PciFunction f : port.secondary().functions()) {
-        settleAfterLinkReset(f, method, 0);
+        settleAfterLinkReset(f, method);
       }
     });
   }
 
-  private void settleAfterLinkReset(PciFunction f, ResetMethod method, long extra) {
+  private void settleAfterLinkReset(PciFunction f, ResetMethod method) {
     if (f.model().has(Quirk.NO_BUS_RESET) && method == ResetMethod.BUS) {
       return; // ignored the reset: never left its state
     }
@@ -173,7 +190,7 @@ public final class ResetEngine {
         trainLink(f, method);
       } else {
         for (PciFunction below : f.secondary().functions()) {
-          settleAfterLinkReset(below, method, extra);
+          settleAfterLinkReset(below, method);
         }
       }
     }

@@ -172,6 +172,7 @@ public final class Resets {
     final BitSet set = new BitSet();
     final CompletableFuture<ResetResult> future = new CompletableFuture<>();
     final List<String> warnings = new ArrayList<>();
+    /** Saved state not yet restored; touched only by this job's steps, one at a time. */
     final Map<PciFunction, ConfigState> saved = new IdentityHashMap<>();
     volatile FarmClock.Cancellable queueTimer;
     long giveUpAt;
@@ -304,7 +305,10 @@ public final class Resets {
       awaitReady(() -> {});
     }
 
-    /** Checks readiness at the next time something can change, until all are ready or time is up. */
+    /**
+   * Checks readiness at the next time something can change, restoring saved state of functions
+   * that are back, until all are ready or time is up.
+   */
     private void awaitReady(Runnable beforeFinish) {
       long now = clock().nanoTime();
       long next = Long.MAX_VALUE;
@@ -314,6 +318,12 @@ public final class Resets {
         // Wait for the settle step itself, not just its time: the next reset of this function
         // must not start before the engine has reported this one finished.
         if (f.settled()) {
+          // Restore as soon as a function is back, parents first (affected is depth-first):
+          // a port's restored Slot Control may be what powers the card below it.
+          ConfigState state = saved.remove(f);
+          if (state != null) {
+            state.restore(f.config());
+          }
           continue;
         }
         waiting.add(f);
@@ -335,11 +345,6 @@ public final class Resets {
     private void complete(List<PciFunction> notReady, Runnable beforeFinish) {
       try {
         beforeFinish.run();
-        for (Map.Entry<PciFunction, ConfigState> e : saved.entrySet()) {
-          if (!notReady.contains(e.getKey())) {
-            e.getValue().restore(e.getKey().config());
-          }
-        }
         finish(this, new ResetResult(plan, warnings,
             notReady.stream().map(PciFunction::describe).toList(), request.saveRestore()), null);
       } catch (RuntimeException e) {

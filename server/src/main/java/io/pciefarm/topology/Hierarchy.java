@@ -26,9 +26,14 @@ public final class Hierarchy {
   private volatile double timeScale;
   private final ResetEngine resetEngine;
   private final io.pciefarm.reset.Resets resets;
+  private volatile io.pciefarm.hotplug.HotPlug hotPlug;
   private final Bus root;
   private final List<Bus> buses = new ArrayList<>();
-  private final List<PciFunction> functions = new ArrayList<>();
+  /** Copy-on-write: hot-plug adds and removes functions while others iterate. */
+  private final List<PciFunction> functions = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Monotonic: a removed function's index is never reused, so sets of indices stay valid. */
+  private final java.util.concurrent.atomic.AtomicInteger functionIndex =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final Object routingLock = new Object();
   private volatile Routing routing;
   private volatile IsolationGroups groups;
@@ -84,6 +89,11 @@ public final class Hierarchy {
     return resetEngine;
   }
 
+  /** The hot-plug slots and the operator actions on them. */
+  public io.pciefarm.hotplug.HotPlug hotPlug() {
+    return hotPlug;
+  }
+
   /** Reset requests: probe and reset in one call. */
   public io.pciefarm.reset.Resets resets() {
     return resets;
@@ -96,6 +106,52 @@ public final class Hierarchy {
   /** Every physical bus, root first, in depth-first creation order. */
   public List<Bus> buses() {
     return Collections.unmodifiableList(buses);
+  }
+
+  /**
+   * Plugs a card into the (empty) link below {@code port}: creates the device's functions at
+   * device 0 of the port's secondary bus in reset state, unconfigured, not ready. Routing and
+   * groups are recomputed. The caller (the slot controller) brings the link up.
+   *
+   * @throws TopologyException when the model cannot sit below a port
+   * @throws IllegalStateException when the link already holds a device
+   */
+  public List<PciFunction> plug(PciFunction port, io.pciefarm.device.DeviceModel model,
+      String label) {
+    HierarchyBuilder.checkCard(port, model);
+    synchronized (routingLock) {
+      if (!port.secondary().functions().isEmpty()) {
+        throw new IllegalStateException("the link below " + port.describe()
+            + " already holds a device");
+      }
+      List<PciFunction> added = new ArrayList<>();
+      for (int fn : model.functionNumbers()) {
+        PciFunction f = new PciFunction(this, port.secondary(), fn, nextFunctionIndex(), model,
+            model.function(fn), false, label == null ? "" : label);
+        HierarchyBuilder.strapSerial(this, f);
+        f.markNotReady();
+        added.add(f);
+      }
+      for (PciFunction f : added) {
+        add(f);
+        f.config().listener(f);
+      }
+      routing = Routing.compute(root, buses);
+      groupsChanged();
+      return added;
+    }
+  }
+
+  /** Pulls whatever card sits below {@code port}; returns its functions (now detached). */
+  public List<PciFunction> unplug(PciFunction port) {
+    synchronized (routingLock) {
+      List<PciFunction> gone = port.secondary().functions();
+      port.secondary().detachDevice(0);
+      functions.removeAll(gone);
+      routing = Routing.compute(root, buses);
+      groupsChanged();
+      return gone;
+    }
   }
 
   /** Every function, in depth-first creation order. */
@@ -219,7 +275,7 @@ public final class Hierarchy {
   }
 
   int nextFunctionIndex() {
-    return functions.size();
+    return functionIndex.getAndIncrement();
   }
 
   void add(PciFunction f) {
@@ -235,6 +291,7 @@ public final class Hierarchy {
     for (PciFunction f : functions) {
       f.config().listener(f);
     }
+    hotPlug = io.pciefarm.hotplug.HotPlug.attach(this);
     routingChanged();
   }
 

@@ -69,6 +69,14 @@ public final class HierarchyBuilder {
       FirmwareEnumerator.enumerate(b.hierarchy);
     }
     b.hierarchy.activate();
+    if (spec.hasSlotCommandMs()) {
+      if (!(spec.getSlotCommandMs() >= 0) || Double.isInfinite(spec.getSlotCommandMs())) {
+        throw new TopologyException(Kind.BAD_VALUE, "slotCommandMs", "slot command latency "
+            + spec.getSlotCommandMs() + " ms must be a finite number >= 0");
+      }
+      b.hierarchy.hotPlug().commandLatency(java.time.Duration.ofNanos(
+          Math.round(spec.getSlotCommandMs() * 1e6)));
+    }
     return b.hierarchy;
   }
 
@@ -210,12 +218,30 @@ public final class HierarchyBuilder {
         }
       }
     }
+    strapSerial(hierarchy, f);
+  }
+
+  /** Real serial numbers differ per unit: mix the segment and the function's index in. */
+  static void strapSerial(Hierarchy h, PciFunction f) {
     int dsn = f.model().layout().extendedCapability(CapabilityId.EXT_DSN);
     if (dsn >= 0) {
-      // Real serials differ per unit: mix the segment and the function's creation index in.
       int lo = f.config().read(dsn + ExtendedCapabilities.DSN_SERIAL_LO, 4);
       f.config().strap(dsn + ExtendedCapabilities.DSN_SERIAL_LO, 4,
-          lo ^ (hierarchy.segment() << 16 | hierarchy.functions().size()));
+          lo ^ (h.segment() << 16 | f.index()));
+    }
+  }
+
+  /**
+   * A card plugged below a port: device 0 of a link, never a port or a conventional device,
+   * and (for now) nothing with a bus of its own.
+   */
+  static void checkCard(PciFunction port, DeviceModel model) {
+    String place = "slot below " + port.describe();
+    DeviceSpec d = DeviceSpec.newBuilder().setDevice(0).setModel(model.name()).build();
+    checkFits(port, model, d, place);
+    if (model.function(0).isBridge()) {
+      throw new TopologyException(Kind.CANNOT_HOLD, place, "model '" + model.name()
+          + "' is a bridge; only endpoints can be hot-plugged");
     }
   }
 

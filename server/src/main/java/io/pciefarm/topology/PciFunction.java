@@ -64,6 +64,7 @@ public final class PciFunction implements RegisterListener {
   private volatile boolean linkUp;
   private volatile Owner owner = Owner.HOST;
   private volatile List<ResetMethod> resetMethods;
+  private volatile SlotHardware slot;
 
   PciFunction(Hierarchy hierarchy, Bus bus, int devfn, int index, DeviceModel device,
       FunctionModel model, boolean host, String label) {
@@ -313,14 +314,40 @@ public final class PciFunction implements RegisterListener {
     return linkUp;
   }
 
-  /** Sets the link state and Link Status DLL Link Active where the port reports it. */
+  /** The hot-plug controller of this port's slot, or null. */
+  public SlotHardware slot() {
+    return slot;
+  }
+
+  public void slot(SlotHardware slot) {
+    this.slot = slot;
+  }
+
+  /**
+   * Whether the link below this port can train: a card is there and, for a slot, powered and
+   * latched.
+   */
+  public boolean linkPossible() {
+    SlotHardware s = slot;
+    return s != null ? s.linkPossible() : !secondary.functions().isEmpty();
+  }
+
+  /**
+   * Sets the link state and Link Status DLL Link Active where the port reports it; a change is
+   * reported to the slot's controller (Data Link Layer State Changed).
+   */
   public void linkUp(boolean up) {
+    boolean changed = linkUp != up;
     linkUp = up;
     int exp = model.layout().capability(CapabilityId.EXP);
     if (exp >= 0 && (config.read(exp + PciExpress.LINK_CAPABILITIES, 4)
         & PciExpress.LNKCAP_DLL_ACTIVE_REPORTING) != 0) {
       config.hardwareUpdate(exp + PciExpress.LINK_STATUS, 2,
           up ? 0 : PciExpress.LNKSTA_DLL_LINK_ACTIVE, up ? PciExpress.LNKSTA_DLL_LINK_ACTIVE : 0);
+    }
+    SlotHardware s = slot;
+    if (changed && s != null) {
+      s.linkChanged(up);
     }
   }
 
@@ -400,6 +427,18 @@ public final class PciFunction implements RegisterListener {
         }
       }
       case PM_CONTROL -> powerStateWritten(oldValue, newValue);
+      case SLOT_CONTROL -> {
+        SlotHardware s = slot;
+        if (s != null) {
+          s.slotControlWritten(oldValue, newValue, written);
+        }
+      }
+      case SLOT_STATUS -> {
+        SlotHardware s = slot;
+        if (s != null) {
+          s.slotStatusWritten();
+        }
+      }
       case ACS_CONTROL -> {
         if (oldValue != newValue) {
           hierarchy.groupsChanged();

@@ -45,7 +45,7 @@ class ResetStormTest {
           {"device":0,"model":"switch-upstream-port","children":[
             {"device":0,"model":"switch-downstream-port","children":[{"device":0,"model":"nvme-ssd"}]},
             {"device":1,"model":"switch-downstream-port","children":[{"device":0,"model":"nic-sriov"}]},
-            {"device":2,"model":"switch-downstream-port-hotplug","slot":12,"children":[{"device":0,"model":"nvme-ssd-slow-flr"}]}]}]}]}""";
+            {"device":2,"model":"switch-downstream-port","children":[{"device":0,"model":"nvme-ssd-slow-flr"}]}]}]}]}""";
 
   @Test
   void stormOfOverlappingResets() throws Exception {
@@ -70,7 +70,7 @@ class ResetStormTest {
       List<ResetTarget> targets = List.of(
           target("0000:01:00.0"), target("0000:02:00.0"), target("0000:02:00.1"),
           new ResetTarget.Device(PciAddress.parse("0000:02:00.0")), target("0000:03:00.0"),
-          new ResetTarget.Slot(3), new ResetTarget.Slot(4), new ResetTarget.Slot(12),
+          new ResetTarget.Slot(3), new ResetTarget.Slot(4), target("0000:09:00.0"),
           new ResetTarget.Bus(1), new ResetTarget.Bus(2), new ResetTarget.Bus(6),
           new ResetTarget.Bus(5));
       List<Set<ResetMethod>> methods = List.of(MethodSet.ANY, MethodSet.FUNC, MethodSet.LINK);

@@ -210,6 +210,38 @@ class ResetsTest {
     assertEquals(0x1b6f, x.h.read(3, 0, 0, 0, 2));
   }
 
+  private static final String SWITCH_WITH_SLOT = """
+      {"name":"y","devices":[{"device":1,"model":"root-port-acs","children":[
+        {"device":0,"model":"switch-upstream-port","children":[
+          {"device":0,"model":"switch-downstream-port-hotplug","slot":9,
+           "children":[{"device":0,"model":"nvme-ssd"}]}]}]}]}""";
+
+  /**
+   * A bus reset above a switch resets its downstream ports' Slot Control too: a port with a
+   * power controller comes back with slot power off, so the card below stays dark until
+   * software restores Slot Control, which save/restore does.
+   */
+  @Test
+  void busResetAboveASlotPortPowersTheSlotOffUnlessRestored() throws Exception {
+    ResetFixture y = new ResetFixture(SWITCH_WITH_SLOT);
+    CompletableFuture<ResetResult> plain = y.h.resets().reset(new ResetRequest(
+        new ResetTarget.Bus(1), MethodSet.LINK, ResetRequest.Mode.WAIT, Duration.ofSeconds(1),
+        false, Owner.HOST));
+    y.clock.runAll();
+    assertEquals(List.of("0000:??:00.0 below 0000:??:00.0 below 0000:01:00.0"),
+        plain.get().notReady(), "the NVMe stays dark: its slot lost power");
+    assertTrue(y.h.hotPlug().state(9).present());
+    assertFalse(y.h.hotPlug().state(9).powered());
+
+    ResetFixture z = new ResetFixture(SWITCH_WITH_SLOT);
+    CompletableFuture<ResetResult> restored = z.h.resets().reset(new ResetRequest(
+        new ResetTarget.Bus(1), MethodSet.LINK, ResetRequest.Mode.WAIT, null, true, Owner.HOST));
+    z.clock.runAll();
+    assertEquals(List.of(), restored.get().notReady());
+    assertTrue(z.h.hotPlug().state(9).powered());
+    assertEquals(0x144d, z.h.read(3, 0, 0, 0, 2));
+  }
+
   @Test
   void powerCycleOfASlotIsACold() throws Exception {
     ResetResult r = run(request(new ResetTarget.Slot(7), "power_cycle"));
