@@ -94,12 +94,19 @@ public record Bar(Kind kind, long size, boolean prefetchable) {
   public static long decodeSize(long readBack, Kind kind) {
     long mask = kind == Kind.IO ? ~0x3L : ~0xFL;
     long bits = readBack & mask;
+    if (kind != Kind.MEM64) {
+      bits &= 0xFFFF_FFFFL;
+    }
+    if (bits == 0) {
+      // No address bit took the ones: the BAR is not implemented (Linux's pci_size returns 0).
+      return 0;
+    }
     if (kind == Kind.IO) {
       bits |= 0xFFFF_0000L;
       bits |= 0xFFFF_FFFF_0000_0000L;
     } else if (kind == Kind.MEM32) {
       bits |= 0xFFFF_FFFF_0000_0000L;
     }
-    return bits == 0 ? 0 : -bits;
+    return -bits;
   }
 }
