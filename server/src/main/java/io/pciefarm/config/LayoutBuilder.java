@@ -98,6 +98,7 @@ public final class LayoutBuilder {
 
   /** Attaches behaviour to a register: its writes are reported to the instance's listener. */
   public LayoutBuilder hook(Register register, int offset, int width) {
+    ConfigAccess.check(offset, width, size);
     HookedRegister h = new HookedRegister(register, offset, width);
     int i = offset >>> 2;
     HookedRegister[] old = hooks[i];
