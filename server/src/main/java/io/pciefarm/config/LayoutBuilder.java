@@ -164,13 +164,14 @@ public final class LayoutBuilder {
       if (offset < CapabilityId.EXTENDED_START) {
         throw new IllegalStateException(name + " must sit at 0x100 or above");
       }
+      if (lastExtended < 0 && offset != CapabilityId.EXTENDED_START) {
+        throw new IllegalStateException("the first extended capability must sit at 0x100");
+      }
       claim(offset, length, name);
       value(offset, 4, ExtendedCapabilities.header(cap.id(), cap.version(), 0));
       if (lastExtended >= 0) {
         int prev = value(lastExtended, 4);
         value(lastExtended, 4, prev | (offset << 20));
-      } else if (offset != CapabilityId.EXTENDED_START) {
-        throw new IllegalStateException("the first extended capability must sit at 0x100");
       }
       lastExtended = offset;
       nextExtended = Math.max(nextExtended, align4(offset + length));
