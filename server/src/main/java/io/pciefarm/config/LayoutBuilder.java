@@ -140,6 +140,13 @@ public final class LayoutBuilder {
   /** Places {@code cap} at the next free dword-aligned offset of its list. */
   public int add(Capability cap) {
     int at = cap.extended() ? nextExtended : nextCapability;
+    int end = cap.extended() ? size : ConfigLayout.CONVENTIONAL_SIZE;
+    int length = Math.max(cap.length(), 1);
+    // Skip bytes claimed without a capability (claim()); addAt reports a list that is full.
+    for (int clash = owned.nextSetBit(at); clash >= 0 && clash < at + length && at < end;
+        clash = owned.nextSetBit(at)) {
+      at = align4(owned.nextClearBit(clash));
+    }
     return addAt(at, cap);
   }
 
