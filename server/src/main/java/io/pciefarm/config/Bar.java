@@ -7,7 +7,7 @@ package io.pciefarm.config;
  * VF BARs.
  *
  * @param kind I/O, 32-bit memory or 64-bit memory
- * @param size bytes decoded, a power of two (at least 4 for I/O, 16 for memory)
+ * @param size bytes decoded, a power of two (4 B..32 KiB for I/O, at least 16 for memory)
  * @param prefetchable the memory BAR's prefetchable flag (bit 3)
  */
 public record Bar(Kind kind, long size, boolean prefetchable) {
@@ -28,7 +28,9 @@ public record Bar(Kind kind, long size, boolean prefetchable) {
     }
     long min = kind == Kind.IO ? 4 : 16;
     long max = switch (kind) {
-      case IO -> 1L << 16;
+      // 16-bit I/O decode: a 64 KiB BAR would have no writable bit, read back as "no BAR"
+      // and be stuck at address 0.
+      case IO -> 1L << 15;
       case MEM32 -> 1L << 31;
       case MEM64 -> 1L << 62;
     };
@@ -85,7 +87,7 @@ public record Bar(Kind kind, long size, boolean prefetchable) {
       layout.value(offset + 4, 4, 0);
       layout.rw(offset + 4, 4, (int) (addressMask >>> 32));
     } else if (kind == Kind.IO) {
-      // I/O BARs decode 16 bits on PCIe; the upper half reads 0 so sizing yields a 64 KiB space.
+      // I/O BARs decode 16 bits on PCIe: the upper half reads 0.
       layout.readOnly(offset, 4, 0xFFFF0000);
     }
   }
@@ -94,12 +96,19 @@ public record Bar(Kind kind, long size, boolean prefetchable) {
   public static long decodeSize(long readBack, Kind kind) {
     long mask = kind == Kind.IO ? ~0x3L : ~0xFL;
     long bits = readBack & mask;
+    if (kind != Kind.MEM64) {
+      bits &= 0xFFFF_FFFFL;
+    }
+    if (bits == 0) {
+      // No address bit took the ones: the BAR is not implemented (Linux's pci_size returns 0).
+      return 0;
+    }
     if (kind == Kind.IO) {
       bits |= 0xFFFF_0000L;
       bits |= 0xFFFF_FFFF_0000_0000L;
     } else if (kind == Kind.MEM32) {
       bits |= 0xFFFF_FFFF_0000_0000L;
     }
-    return bits == 0 ? 0 : -bits;
+    return -bits;
   }
 }

@@ -19,12 +19,18 @@ public final class ConfigAccess {
     }
     if (offset < 0 || offset > size - width) {
       throw new ConfigAccessException(Reason.OUT_OF_RANGE, String.format(
-          "offset 0x%x width %d is outside the %d-byte config space", offset, width, size));
+          "offset %s width %d is outside the %d-byte config space", hex(offset), width, size));
     }
     if ((offset & (width - 1)) != 0) {
       throw new ConfigAccessException(Reason.MISALIGNED, String.format(
           "offset 0x%x is not aligned to the %d-byte access width", offset, width));
     }
+  }
+
+  /** A signed hex offset: -1 is "-0x1", not "0xffffffff" (what a client sent, not its bits). */
+  private static String hex(int offset) {
+    return offset < 0 ? "-0x" + Long.toHexString(-(long) offset)
+        : "0x" + Integer.toHexString(offset);
   }
 
   /** All ones over {@code width} bytes: 0xFF, 0xFFFF or 0xFFFFFFFF. */

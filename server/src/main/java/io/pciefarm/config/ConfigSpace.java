@@ -160,13 +160,19 @@ public final class ConfigSpace {
     int bytes = ConfigAccess.widthMask(width) << shift;
     int index = offset >>> 2;
     int c = index >>> ConfigLayout.CHUNK_SHIFT;
+    boolean pristine = live == resetImage;
+    if (!pristine) {
+      // The live state may share chunk c with the reset image. Once resetImage[c] is replaced
+      // below, ownedChunk would take that shared chunk (possibly the layout's own defaults) for
+      // a private one and write into it: give the live state its own copy first.
+      ownedChunk(ownedTop(), c);
+    }
     int[][] image = resetImage == layout.defaultChunks() ? resetImage.clone() : resetImage;
     if (image[c] == layout.defaultChunks()[c]) {
       image[c] = image[c].clone();
     }
     int word = index & CHUNK_MASK;
     image[c][word] = (image[c][word] & ~bytes) | ((value << shift) & bytes);
-    boolean pristine = live == resetImage;
     resetImage = image;
     if (pristine) {
       live = image;

@@ -98,6 +98,7 @@ public final class LayoutBuilder {
 
   /** Attaches behaviour to a register: its writes are reported to the instance's listener. */
   public LayoutBuilder hook(Register register, int offset, int width) {
+    ConfigAccess.check(offset, width, size);
     HookedRegister h = new HookedRegister(register, offset, width);
     int i = offset >>> 2;
     HookedRegister[] old = hooks[i];
@@ -139,6 +140,13 @@ public final class LayoutBuilder {
   /** Places {@code cap} at the next free dword-aligned offset of its list. */
   public int add(Capability cap) {
     int at = cap.extended() ? nextExtended : nextCapability;
+    int end = cap.extended() ? size : ConfigLayout.CONVENTIONAL_SIZE;
+    int length = Math.max(cap.length(), 1);
+    // Skip bytes claimed without a capability (claim()); addAt reports a list that is full.
+    for (int clash = owned.nextSetBit(at); clash >= 0 && clash < at + length && at < end;
+        clash = owned.nextSetBit(at)) {
+      at = align4(owned.nextClearBit(clash));
+    }
     return addAt(at, cap);
   }
 
@@ -163,13 +171,14 @@ public final class LayoutBuilder {
       if (offset < CapabilityId.EXTENDED_START) {
         throw new IllegalStateException(name + " must sit at 0x100 or above");
       }
+      if (lastExtended < 0 && offset != CapabilityId.EXTENDED_START) {
+        throw new IllegalStateException("the first extended capability must sit at 0x100");
+      }
       claim(offset, length, name);
       value(offset, 4, ExtendedCapabilities.header(cap.id(), cap.version(), 0));
       if (lastExtended >= 0) {
         int prev = value(lastExtended, 4);
         value(lastExtended, 4, prev | (offset << 20));
-      } else if (offset != CapabilityId.EXTENDED_START) {
-        throw new IllegalStateException("the first extended capability must sit at 0x100");
       }
       lastExtended = offset;
       nextExtended = Math.max(nextExtended, align4(offset + length));
