@@ -3,6 +3,7 @@ package io.pciefarm.farm;
 import io.pciefarm.farm.FarmException.Kind;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.topology.Hierarchy;
+import io.pciefarm.time.TimeBase;
 import io.pciefarm.topology.HierarchyBuilder;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,6 +19,22 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class Farm {
   private final ConcurrentHashMap<String, Hierarchy> byName = new ConcurrentHashMap<>();
   private final AtomicReferenceArray<Hierarchy> bySegment = new AtomicReferenceArray<>(0x10000);
+  private final TimeBase timeBase;
+
+  /** A farm on the shared real-time clock, at time scale 1. */
+  public Farm() {
+    this(new TimeBase(TimeBase.system().clock(), 1.0));
+  }
+
+  /** A farm on {@code timeBase}: its clock schedules every delay, its scale multiplies them. */
+  public Farm(TimeBase timeBase) {
+    this.timeBase = timeBase;
+  }
+
+  /** The farm's clock and time scale ({@code timeBase().scale(x)} changes it for every hierarchy). */
+  public TimeBase timeBase() {
+    return timeBase;
+  }
 
   /**
    * Builds and adds the hierarchy {@code spec} describes.
@@ -26,7 +43,7 @@ public final class Farm {
    * @throws FarmException ALREADY_EXISTS when its name or segment is taken
    */
   public Hierarchy create(HierarchySpec spec) {
-    Hierarchy h = HierarchyBuilder.build(spec);
+    Hierarchy h = HierarchyBuilder.build(spec, timeBase);
     if (byName.putIfAbsent(h.name(), h) != null) {
       throw new FarmException(Kind.ALREADY_EXISTS, "a hierarchy named '" + h.name()
           + "' already exists");

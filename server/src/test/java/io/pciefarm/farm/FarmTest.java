@@ -58,6 +58,22 @@ class FarmTest {
     assertThrows(FarmException.class, () -> farm.get("b"), "the failed create left nothing behind");
   }
 
+  /** A delay is the model's delay times the farm's scale times the hierarchy's. */
+  @Test
+  void farmAndHierarchyTimeScalesMultiply() {
+    io.pciefarm.time.ManualClock clock = new io.pciefarm.time.ManualClock();
+    Farm farm = new Farm(new io.pciefarm.time.TimeBase(clock, 2.0));
+    Hierarchy h = farm.create(TopologyFiles.parse("""
+        {"name":"slow","timeScale":0.5,"devices":[
+          {"device":1,"model":"root-port-acs","children":[{"device":0,"model":"nvme-ssd"}]}]}""",
+        "test"));
+    assertEquals(100_000_000L, h.scaledNanos(java.time.Duration.ofMillis(100)));
+    farm.timeBase().scale(0);
+    assertEquals(0L, h.scaledNanos(java.time.Duration.ofMillis(100)));
+    assertThrows(IllegalArgumentException.class, () -> farm.timeBase().scale(-1));
+    assertThrows(IllegalArgumentException.class, () -> h.timeScale(Double.NaN));
+  }
+
   @Test
   void unknownNameListsTheKnownOnes() {
     Farm farm = new Farm();
