@@ -37,6 +37,12 @@ final class GapQueue {
   private volatile long eventsTaken;
   /** Events dropped so far; written only under {@link #producerLock}. */
   private volatile long dropped;
+  /**
+   * Items (events and gaps) put so far; written only under {@link #producerLock}, after the
+   * item's slot. Volatile on both sides so that a consumer arming for a signal and a producer
+   * checking for one cannot both miss each other (see {@link #hasItem}).
+   */
+  private volatile long itemsPut;
 
   // Producer side, guarded by producerLock.
   private int tail;
@@ -46,6 +52,7 @@ final class GapQueue {
 
   // Consumer side, confined to the (serialized) consumer.
   private int head;
+  private long itemsTaken;
 
   GapQueue(int capacity) {
     if (capacity < 1) {
@@ -110,6 +117,7 @@ final class GapQueue {
         : (Event) x;
     s.setRelease(head, null);
     head = next(head, s.length());
+    itemsTaken++;
     if (item instanceof Event) {
       // After clearing the slot, so a producer that sees the room also sees the free slot.
       eventsTaken = eventsTaken + 1;
@@ -117,10 +125,13 @@ final class GapQueue {
     return item;
   }
 
-  /** True when {@link #take} would return an item now. Consumer only. */
+  /**
+   * True when an item has been put that the consumer has not taken. Consumer only. A volatile
+   * read, so that "consumer writes its armed flag, then calls this" and "producer puts, then
+   * reads the flag" are ordered against each other: at least one of them sees the other's write.
+   */
   boolean hasItem() {
-    AtomicReferenceArray<Object> s = slots;
-    return s != null && s.getAcquire(head) != null;
+    return slots != null && itemsPut != itemsTaken;
   }
 
   /** Events dropped on overflow so far. */
@@ -150,6 +161,7 @@ final class GapQueue {
     assert s.getAcquire(tail) == null : "slot " + tail + " still holds " + s.get(tail);
     s.setRelease(tail, item);
     tail = next(tail, s.length());
+    itemsPut = itemsPut + 1;
   }
 
   private static int next(int index, int length) {
