@@ -1,0 +1,33 @@
+package io.pciefarm.events;
+
+/**
+ * The keys of {@link Event#details()}, with the values each one takes. Values are plain strings
+ * so that they cross the gRPC boundary unchanged; publishers use these spellings and nothing
+ * else, so that clients can rely on them.
+ */
+public final class DetailKey {
+  /** {@code "true"} when a card is now present, {@code "false"} when it was removed. */
+  public static final String PRESENT = "present";
+  /** {@code "on"} or {@code "off"}: the slot power now. */
+  public static final String POWER = "power";
+  /** {@code "attention"} or {@code "power"}: which indicator changed. */
+  public static final String INDICATOR = "indicator";
+  /** {@code "on"}, {@code "blink"} or {@code "off"}: the indicator's state now. */
+  public static final String STATE = "state";
+  /** {@code "open"} or {@code "closed"}: the retention latch now. */
+  public static final String MRL = "mrl";
+  /** {@code "intx"}, {@code "msi"} or {@code "msix"}. */
+  public static final String INTERRUPT_KIND = "interrupt_kind";
+  /** The MSI or MSI-X vector number, decimal. */
+  public static final String VECTOR = "vector";
+  /** The reset method's sysfs spelling ({@code io.pciefarm.reset.ResetMethod#sysfsName()}). */
+  public static final String RESET_METHOD = "reset_method";
+  /** Why a reset failed, for people. */
+  public static final String REASON = "reason";
+  /** The owner before the change; the empty string when there was none. */
+  public static final String OLD_OWNER = "old_owner";
+  /** The owner after the change; the empty string when there is none. */
+  public static final String NEW_OWNER = "new_owner";
+
+  private DetailKey() {}
+}
