@@ -28,6 +28,8 @@ SINGLE = {
     "raiseThenClearStatus": ("2 writes", 2 * WRITE_NS),
 }
 GROUPS = {"readers", "writersApart", "writersSameDword", "readerWriter"}
+# Reference points with neither twin nor target: what one CAS costs on this machine.
+FLOORS = {"floorCas", "floorCasSameWord"}
 
 
 def member_budget(member):
@@ -80,7 +82,9 @@ def main(path):
         for e in entries:
             state = e["params"].get("state", "-") if e.get("params") else "-"
             rows = []
-            if name in GROUPS:
+            if name in FLOORS:
+                rows.append((name, e["primaryMetric"], None, None, False))
+            elif name in GROUPS:
                 rows.append((name, e["primaryMetric"], base and base["primaryMetric"],
                              None, True))
                 members = [k for k in e["secondaryMetrics"] if not k.startswith("gc.")
@@ -112,7 +116,8 @@ def main(path):
                 if any(v.startswith("MISSED") for v in verdicts):
                     missed.append(f"{label} [{state}]")
                 row = [f"`{label}`", state, str(e["threads"]), fmt(eng), fmt(syn), ratio,
-                       ", ".join(targets) or "-", ", ".join(verdicts) or "-"]
+                       ", ".join(targets) or ("reference" if name in FLOORS else "-"),
+                       ", ".join(verdicts) or "-"]
                 if has_gc:
                     row += [alloc(e) if label == name else "", alloc(base) if label == name
                             else ""]

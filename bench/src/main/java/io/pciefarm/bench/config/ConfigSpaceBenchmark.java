@@ -2,6 +2,8 @@ package io.pciefarm.bench.config;
 
 import io.pciefarm.config.ConfigSpace;
 import io.pciefarm.spec.Header;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -49,6 +51,10 @@ import org.openjdk.jmh.infra.ThreadParams;
  *   <li>{@code writersSameDword}: both write BAR0;
  *   <li>{@code readerWriter}: one writes BAR0 while the other polls it.
  * </ul>
+ *
+ * <p>Reference points, no baseline: {@code floorCas} and {@code floorCasSameWord} (two threads)
+ * do only what is left of a write once the layout logic is gone, an acquire load and a
+ * compare-and-set loop on one {@code int}: what the hardware charges for it.
  *
  * <p>Reads on the engine run twice, {@code state=pristine} (the instance still shares the
  * layout's default chunks) and {@code state=written} (enumerated: both chunks read are private).
@@ -121,9 +127,27 @@ public class ConfigSpaceBenchmark {
     }
   }
 
+  /**
+   * 68 bytes of fields a subclass's fields come after: whatever the heap put just before a
+   * {@link Cursor} (in the pristine runs, the shared {@link ConfigSpace} itself, allocated just
+   * before it on the same thread) is not on the cache line of the cursor the thread bumps every
+   * operation. JMH pads the other end of state objects itself.
+   */
+  abstract static class CursorPadding {
+    int p00;
+    long p01;
+    long p02;
+    long p03;
+    long p04;
+    long p05;
+    long p06;
+    long p07;
+    long p08;
+  }
+
   /** Per-thread inputs: pre-drawn offsets and values, and the cursor walking them. */
   @State(Scope.Thread)
-  public static class Cursor {
+  public static class Cursor extends CursorPadding {
     // Not final and not static: loaded on every call, never constants to the JIT.
     public int byteWidth = 1;
     public int wordWidth = 2;
@@ -180,6 +204,27 @@ public class ConfigSpaceBenchmark {
         values[k] = (k & 1) == 0 ? v : v | flip;
       }
       return values;
+    }
+  }
+
+  /** One {@code int} with a cache line of nothing either side: the floor's target. */
+  @State(Scope.Benchmark)
+  public static class Word {
+    static final VarHandle INT = MethodHandles.arrayElementVarHandle(int[].class);
+    public final int[] words = new int[48];
+    public int index = 24;
+
+    /** The engine's inner loop without the engine: acquire load, then CAS until it sticks. */
+    int update(int value) {
+      int[] a = words;
+      int k = index;
+      while (true) {
+        int old = (int) INT.getAcquire(a, k);
+        int next = old ^ value;
+        if (INT.compareAndSet(a, k, old, next)) {
+          return next;
+        }
+      }
     }
   }
 
@@ -375,5 +420,19 @@ public class ConfigSpaceBenchmark {
   @GroupThreads(1)
   public void readerWriter_sync_write(Baseline s, Cursor c) {
     s.space.write(c.bar0, c.dwordWidth, c.bar0Values[c.next()]);
+  }
+
+  // ---- reference: the price of one CAS, alone and contended ----
+
+  @Benchmark
+  public int floorCas(Word w, Cursor c) {
+    return w.update(c.bar0Values[c.next()]);
+  }
+
+  @Benchmark
+  @Group("floorCasSameWord")
+  @GroupThreads(2)
+  public int floorCasSameWord_update(Word w, Cursor c) {
+    return w.update(c.bar0Values[c.next()]);
   }
 }
