@@ -27,7 +27,7 @@ SINGLE = {
     # a hardware update and a software write: two updates, two write budgets
     "raiseThenClearStatus": ("2 writes", 2 * WRITE_NS),
 }
-GROUPS = {"readers", "writersApart", "writersSameDword", "readerWriter"}
+GROUPS = {"readers", "writersApart", "writersFar", "writersSameDword", "readerWriter"}
 # Reference points with neither twin nor target: what one CAS costs on this machine.
 FLOORS = {"floorCas", "floorCasSameWord"}
 

@@ -1,6 +1,7 @@
 package io.pciefarm.bench.config;
 
 import io.pciefarm.config.ConfigSpace;
+import io.pciefarm.spec.ExtendedCapabilities;
 import io.pciefarm.spec.Header;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -47,7 +48,10 @@ import org.openjdk.jmh.infra.ThreadParams;
  * <p>Two threads, one function ({@code @Group}s, per-thread scores under the group):
  * <ul>
  *   <li>{@code readers}: two threads doing {@code read4};
- *   <li>{@code writersApart}: one writes BAR0, the other BAR2 (different dwords, same chunk);
+ *   <li>{@code writersApart}: one writes BAR0, the other BAR2: different dwords, but 8 bytes
+ *       apart, so on one cache line, as neighbouring registers are;
+ *   <li>{@code writersFar}: one writes BAR0, the other AER's Uncorrectable Error Mask (0x108):
+ *       different chunks, so different cache lines;
  *   <li>{@code writersSameDword}: both write BAR0;
  *   <li>{@code readerWriter}: one writes BAR0 while the other polls it.
  * </ul>
@@ -154,6 +158,7 @@ public class ConfigSpaceBenchmark {
     public int dwordWidth = 4;
     public int bar0 = EndpointLayout.BAR0;
     public int bar2 = EndpointLayout.BAR2;
+    public int aerMask = EndpointLayout.AER + ExtendedCapabilities.AER_UNCOR_MASK;
     public int command = Header.COMMAND;
     public int status = Header.STATUS;
     public int statusErrors = Header.STATUS_ERRORS_RW1C;
@@ -165,6 +170,7 @@ public class ConfigSpaceBenchmark {
     int[] byteOffsets = new int[SLOTS];
     int[] bar0Values;
     int[] bar2Values;
+    int[] aerMaskValues;
     int[] commandValues;
     int i;
 
@@ -179,6 +185,7 @@ public class ConfigSpaceBenchmark {
       }
       bar0Values = changing(r, -(EndpointLayout.BAR0_SIZE), r.nextInt());
       bar2Values = changing(r, -(EndpointLayout.BAR2_SIZE), r.nextInt());
+      aerMaskValues = changing(r, ExtendedCapabilities.AER_UNCOR_DEFINED, 0);
       commandValues = changing(r, Header.COMMAND_INTX_DISABLE,
           Header.COMMAND_MEMORY | Header.COMMAND_MASTER | Header.COMMAND_SERR);
       i = r.nextInt(SLOTS);
@@ -360,6 +367,36 @@ public class ConfigSpaceBenchmark {
   @GroupThreads(1)
   public void writersApart_sync_bar2(Baseline s, Cursor c) {
     s.space.write(c.bar2, c.dwordWidth, c.bar2Values[c.next()]);
+  }
+
+  // ---- two threads: two writers on different cache lines ----
+
+  @Benchmark
+  @Group("writersFar")
+  @GroupThreads(1)
+  public void writersFar_bar0(Engine s, Cursor c) {
+    s.space.write(c.bar0, c.dwordWidth, c.bar0Values[c.next()]);
+  }
+
+  @Benchmark
+  @Group("writersFar")
+  @GroupThreads(1)
+  public void writersFar_aerMask(Engine s, Cursor c) {
+    s.space.write(c.aerMask, c.dwordWidth, c.aerMaskValues[c.next()]);
+  }
+
+  @Benchmark
+  @Group("writersFar_sync")
+  @GroupThreads(1)
+  public void writersFar_sync_bar0(Baseline s, Cursor c) {
+    s.space.write(c.bar0, c.dwordWidth, c.bar0Values[c.next()]);
+  }
+
+  @Benchmark
+  @Group("writersFar_sync")
+  @GroupThreads(1)
+  public void writersFar_sync_aerMask(Baseline s, Cursor c) {
+    s.space.write(c.aerMask, c.dwordWidth, c.aerMaskValues[c.next()]);
   }
 
   // ---- two threads: two writers on the same dword ----
