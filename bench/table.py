@@ -114,7 +114,7 @@ def main(path):
                     ok = eng["score"] < syn["score"]
                     verdicts.append("met" if ok else "MISSED")
                 if any(v.startswith("MISSED") for v in verdicts):
-                    missed.append(f"{label} [{state}]")
+                    missed.append(label if state == "-" else f"{label} [{state}]")
                 row = [f"`{label}`", state, str(e["threads"]), fmt(eng), fmt(syn), ratio,
                        ", ".join(targets) or ("reference" if name in FLOORS else "-"),
                        ", ".join(verdicts) or "-"]
