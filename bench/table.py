@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Prints a JMH JSON result of ConfigSpaceBenchmark as the Markdown table BENCHMARKS.md quotes.
+
+    bench/table.py bench/results/NAME.json
+
+Pairs every benchmark X with its baseline twin X_sync (group members X_m with X_sync_m),
+prints mean +- error (JMH's 99.9% confidence half-width) in ns/op, the ratio baseline / engine
+(above 1: the engine is faster), and each row's targets: reads at most 10 ns, writes at most
+30 ns, and, with two threads, faster than the baseline. With -prof gc results it adds the
+bytes allocated per operation (gc.alloc.rate.norm).
+"""
+import json
+import math
+import sys
+
+READ_NS = 10.0
+WRITE_NS = 30.0
+# Per benchmark (or group member): kind of operation and the latency budget per op.
+SINGLE = {
+    "readDword": ("read", READ_NS),
+    "read4": ("read", READ_NS),
+    "read2": ("read", READ_NS),
+    "read1": ("read", READ_NS),
+    "writeBar": ("write", WRITE_NS),
+    "writeCommand": ("write", WRITE_NS),
+    "clearStatus": ("write", WRITE_NS),
+    # a hardware update and a software write: two updates, two write budgets
+    "raiseThenClearStatus": ("2 writes", 2 * WRITE_NS),
+}
+GROUPS = {"readers", "writersApart", "writersFar", "writersSameDword", "readerWriter"}
+# Reference points with neither twin nor target: what one CAS costs on this machine.
+FLOORS = {"floorCas", "floorCasSameWord"}
+
+
+def member_budget(member):
+    return READ_NS if "_read" in member else WRITE_NS
+
+
+def fmt(metric):
+    if metric is None:
+        return "-"
+    score, err = metric["score"], metric["scoreError"]
+    if isinstance(err, str) or err is None or math.isnan(float(err)):
+        return f"{score:.2f}"
+    return f"{score:.2f} ± {float(err):.2f}"
+
+
+def alloc(entry):
+    m = entry["secondaryMetrics"].get("gc.alloc.rate.norm") if entry else None
+    if m is None:
+        return "-"
+    return f"{m['score']:.3f}"
+
+
+def main(path):
+    with open(path) as f:
+        results = json.load(f)
+    by_name = {}
+    for r in results:
+        short = r["benchmark"].rsplit(".", 1)[1]
+        by_name.setdefault(short, []).append(r)
+    has_gc = any("gc.alloc.rate.norm" in r["secondaryMetrics"] for r in results)
+
+    first = results[0]
+    print(f"JDK {first['jdkVersion']} ({first['vmName']} {first['vmVersion']}), JMH "
+          f"{first['jmhVersion']}, forks {first['forks']}, warm-up "
+          f"{first['warmupIterations']} x {first['warmupTime']}, measurement "
+          f"{first['measurementIterations']} x {first['measurementTime']}, jvmArgs "
+          f"{first['jvmArgs'] or 'none'}\n")
+    head = ["benchmark", "state", "threads", "engine ns/op", "synchronized ns/op",
+            "sync / engine", "target", "verdict"]
+    if has_gc:
+        head += ["engine B/op", "sync B/op"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---" for _ in head) + "|")
+
+    missed = []
+    for name, entries in by_name.items():
+        if name.endswith("_sync"):
+            continue
+        base = (by_name.get(name + "_sync") or [None])[0]
+        for e in entries:
+            state = e["params"].get("state", "-") if e.get("params") else "-"
+            rows = []
+            if name in FLOORS:
+                rows.append((name, e["primaryMetric"], None, None, False))
+            elif name in GROUPS:
+                rows.append((name, e["primaryMetric"], base and base["primaryMetric"],
+                             None, True))
+                members = [k for k in e["secondaryMetrics"] if not k.startswith("gc.")
+                           and k.startswith(name + "_")]
+                if len(members) > 1:
+                    for k in members:
+                        twin = name + "_sync_" + k[len(name) + 1:]
+                        rows.append((f"{name}:{k[len(name) + 1:]}", e["secondaryMetrics"][k],
+                                     base and base["secondaryMetrics"].get(twin),
+                                     member_budget(k), True))
+                else:  # one method on every thread: the group score is its score
+                    rows[0] = (name, e["primaryMetric"], base and base["primaryMetric"],
+                               member_budget(members[0] if members else "_read"), True)
+            else:
+                kind, budget = SINGLE.get(name, ("?", None))
+                rows.append((name, e["primaryMetric"], base and base["primaryMetric"],
+                             budget, False))
+            for label, eng, syn, budget, two in rows:
+                ratio = f"{syn['score'] / eng['score']:.2f}" if syn else "-"
+                targets, verdicts = [], []
+                if budget is not None:
+                    targets.append(f"≤ {budget:g} ns")
+                    ok = eng["score"] <= budget
+                    verdicts.append("met" if ok else f"MISSED ({eng['score']:.1f} ns)")
+                if two and syn:
+                    targets.append("< sync")
+                    ok = eng["score"] < syn["score"]
+                    verdicts.append("met" if ok else "MISSED")
+                if any(v.startswith("MISSED") for v in verdicts):
+                    missed.append(label if state == "-" else f"{label} [{state}]")
+                row = [f"`{label}`", state, str(e["threads"]), fmt(eng), fmt(syn), ratio,
+                       ", ".join(targets) or ("reference" if name in FLOORS else "-"),
+                       ", ".join(verdicts) or "-"]
+                if has_gc:
+                    row += [alloc(e) if label == name else "", alloc(base) if label == name
+                            else ""]
+                print("| " + " | ".join(row) + " |")
+    print()
+    print("missed: " + (", ".join(missed) if missed else "none"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(sys.argv[1])
