@@ -101,21 +101,33 @@ public final class ConfigSpace {
     int val = value << shift;
     int writable = layout.wmask(index) & bytes;
     int clear = layout.w1cmask(index) & bytes & val;
-    int[][] top;
-    int oldDword;
-    int newDword;
-    if ((writable | clear) == 0) {
-      top = live;
-      oldDword = newDword = readDword(index);
-    } else {
-      while (true) {
-        top = ownedTop();
-        int[] chunk = ownedChunk(top, index >>> ConfigLayout.CHUNK_SHIFT);
-        int word = index & CHUNK_MASK;
+    int[][] top = live;
+    int word = index & CHUNK_MASK;
+    int oldDword = (int) WORD.getAcquire(
+        (int[]) CHUNK.getAcquire(top, index >>> ConfigLayout.CHUNK_SHIFT), word);
+    int newDword = ((oldDword & ~writable) | (val & writable)) & ~clear;
+    if (newDword != oldDword) {
+      // Only a write that changes something gets a private chunk: a no-op write (Command
+      // written back unchanged, an RW1C clear of bits already clear) copies nothing.
+      top = ownedTop();
+      int[] chunk = ownedChunk(top, index >>> ConfigLayout.CHUNK_SHIFT);
+      if (writable == 0) {
+        // Clear-only (an RW1C write): one atomic AND, no retry loop.
+        oldDword = (int) WORD.getAndBitwiseAnd(chunk, word, ~clear);
+        newDword = oldDword & ~clear;
+      } else {
         oldDword = (int) WORD.getAcquire(chunk, word);
-        newDword = ((oldDword & ~writable) | (val & writable)) & ~clear;
-        if (newDword == oldDword || WORD.compareAndSet(chunk, word, oldDword, newDword)) {
-          break;
+        while (true) {
+          newDword = ((oldDword & ~writable) | (val & writable)) & ~clear;
+          if (newDword == oldDword) {
+            break;
+          }
+          int witness = (int) WORD.compareAndExchange(chunk, word, oldDword, newDword);
+          if (witness == oldDword) {
+            break;
+          }
+          oldDword = witness;
+          Thread.onSpinWait(); // contended: let the other writer finish its line ownership
         }
       }
     }
@@ -138,15 +150,30 @@ public final class ConfigSpace {
     int clr = (clearBits << shift) & bytes;
     int set = (setBits << shift) & bytes;
     int index = offset >>> 2;
-    while (true) {
-      int[] chunk = ownedChunk(ownedTop(), index >>> ConfigLayout.CHUNK_SHIFT);
-      int word = index & CHUNK_MASK;
-      int old = (int) WORD.getAcquire(chunk, word);
-      int next = (old & ~clr) | set;
-      if (next == old || WORD.compareAndSet(chunk, word, old, next)) {
-        return ConfigAccess.extract(next, offset, width);
+    int word = index & CHUNK_MASK;
+    int current = (int) WORD.getAcquire(
+        (int[]) CHUNK.getAcquire(live, index >>> ConfigLayout.CHUNK_SHIFT), word);
+    if (((current & ~clr) | set) == current) {
+      return ConfigAccess.extract(current, offset, width); // nothing changes: no copy
+    }
+    int[] chunk = ownedChunk(ownedTop(), index >>> ConfigLayout.CHUNK_SHIFT);
+    int old;
+    if (set == 0) {
+      old = (int) WORD.getAndBitwiseAnd(chunk, word, ~clr);
+    } else if (clr == 0) {
+      old = (int) WORD.getAndBitwiseOr(chunk, word, set);
+    } else {
+      old = (int) WORD.getAcquire(chunk, word);
+      while (true) {
+        int witness = (int) WORD.compareAndExchange(chunk, word, old, (old & ~clr) | set);
+        if (witness == old) {
+          break;
+        }
+        old = witness;
+        Thread.onSpinWait();
       }
     }
+    return ConfigAccess.extract((old & ~clr) | set, offset, width);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.pciefarm.farm;
 
+import io.pciefarm.events.EventBus;
 import io.pciefarm.farm.FarmException.Kind;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.topology.Hierarchy;
@@ -20,6 +21,7 @@ public final class Farm {
   private final ConcurrentHashMap<String, Hierarchy> byName = new ConcurrentHashMap<>();
   private final AtomicReferenceArray<Hierarchy> bySegment = new AtomicReferenceArray<>(0x10000);
   private final TimeBase timeBase;
+  private final EventBus events;
 
   /** A farm on the shared real-time clock, at time scale 1. */
   public Farm() {
@@ -28,7 +30,18 @@ public final class Farm {
 
   /** A farm on {@code timeBase}: its clock schedules every delay, its scale multiplies them. */
   public Farm(TimeBase timeBase) {
+    this(timeBase, new EventBus());
+  }
+
+  /** A farm whose hierarchies publish their events into {@code events}. */
+  public Farm(TimeBase timeBase, EventBus events) {
     this.timeBase = timeBase;
+    this.events = events;
+  }
+
+  /** Every hierarchy's events: subscribe here. */
+  public EventBus events() {
+    return events;
   }
 
   /** The farm's clock and time scale ({@code timeBase().scale(x)} changes it for every hierarchy). */
@@ -55,6 +68,7 @@ public final class Farm {
           "segment %04x is already used by hierarchy '%s'", h.segment(),
           other == null ? "?" : other.name()));
     }
+    EventPublisher.attach(h, events.register(h.name(), h.segment()));
     return h;
   }
 
@@ -70,6 +84,7 @@ public final class Farm {
       throw notFound(name);
     }
     bySegment.compareAndSet(h.segment(), h, null);
+    events.unregister(h.name());
     return h;
   }
 

@@ -27,6 +27,8 @@ public final class Hierarchy {
   private final ResetEngine resetEngine;
   private final io.pciefarm.reset.Resets resets;
   private volatile io.pciefarm.hotplug.HotPlug hotPlug;
+  private volatile io.pciefarm.ownership.OwnershipObserver ownershipObserver =
+      io.pciefarm.ownership.OwnershipObserver.NONE;
   private final Bus root;
   private final List<Bus> buses = new ArrayList<>();
   /** Copy-on-write: hot-plug adds and removes functions while others iterate. */
@@ -87,6 +89,15 @@ public final class Hierarchy {
   /** The mechanics of every reset, register-driven or requested. */
   public ResetEngine resetEngine() {
     return resetEngine;
+  }
+
+  public io.pciefarm.ownership.OwnershipObserver ownershipObserver() {
+    return ownershipObserver;
+  }
+
+  public void ownershipObserver(io.pciefarm.ownership.OwnershipObserver observer) {
+    this.ownershipObserver = observer == null ? io.pciefarm.ownership.OwnershipObserver.NONE
+        : observer;
   }
 
   /** The hot-plug slots and the operator actions on them. */

@@ -162,9 +162,13 @@ public final class PciFunction implements RegisterListener {
     return owner;
   }
 
-  /** Hands the function to {@code owner}; the lease layer calls this. */
+  /** Hands the function to {@code owner} (the lease layer calls this) and reports the change. */
   public void owner(Owner owner) {
+    Owner before = this.owner;
     this.owner = java.util.Objects.requireNonNull(owner);
+    if (!before.equals(owner)) {
+      hierarchy.ownershipObserver().ownerChanged(this, before, owner);
+    }
   }
 
   /**
