@@ -2,6 +2,7 @@ package io.pciefarm.farm;
 
 import io.pciefarm.events.EventBus;
 import io.pciefarm.farm.FarmException.Kind;
+import io.pciefarm.ownership.Leases;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.time.TimeBase;
@@ -22,6 +23,7 @@ public final class Farm {
   private final AtomicReferenceArray<Hierarchy> bySegment = new AtomicReferenceArray<>(0x10000);
   private final TimeBase timeBase;
   private final EventBus events;
+  private final Leases leases;
 
   /** A farm on the shared real-time clock, at time scale 1. */
   public Farm() {
@@ -37,6 +39,12 @@ public final class Farm {
   public Farm(TimeBase timeBase, EventBus events) {
     this.timeBase = timeBase;
     this.events = events;
+    this.leases = new Leases(timeBase.clock());
+  }
+
+  /** Leases on isolation groups across every hierarchy. */
+  public Leases leases() {
+    return leases;
   }
 
   /** Every hierarchy's events: subscribe here. */
@@ -84,6 +92,7 @@ public final class Farm {
       throw notFound(name);
     }
     bySegment.compareAndSet(h.segment(), h, null);
+    leases.hierarchyDeleted(h);
     events.unregister(h.name());
     return h;
   }
