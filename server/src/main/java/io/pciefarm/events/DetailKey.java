@@ -8,15 +8,29 @@ package io.pciefarm.events;
 public final class DetailKey {
   /** {@code "true"} when a card is now present, {@code "false"} when it was removed. */
   public static final String PRESENT = "present";
-  /** {@code "on"} or {@code "off"}: the slot power now. */
+  /** The catalog model of the card inserted or removed. */
+  public static final String MODEL = "model";
+  /**
+   * {@code "true"} for a surprise removal (the card pulled without the power-off sequence),
+   * else {@code "false"}.
+   */
+  public static final String SURPRISE = "surprise";
+  /**
+   * For {@link EventType#SLOT_POWER_CHANGED}: {@code "on"} or {@code "off"}, the slot power now.
+   * For {@link EventType#SLOT_INDICATOR_CHANGED}: the power indicator now, {@code "on"},
+   * {@code "blink"} or {@code "off"} ({@code "reserved"} for the reserved encoding).
+   */
   public static final String POWER = "power";
-  /** {@code "attention"} or {@code "power"}: which indicator changed. */
-  public static final String INDICATOR = "indicator";
-  /** {@code "on"}, {@code "blink"} or {@code "off"}: the indicator's state now. */
-  public static final String STATE = "state";
+  /** The attention indicator now, with the values of the power indicator. */
+  public static final String ATTENTION = "attention";
   /** {@code "open"} or {@code "closed"}: the retention latch now. */
   public static final String MRL = "mrl";
-  /** {@code "intx"}, {@code "msi"} or {@code "msix"}. */
+  /** {@code "engaged"} or {@code "released"}: the electromechanical interlock now. */
+  public static final String INTERLOCK = "interlock";
+  /**
+   * {@code "intx"}, {@code "msi"} or {@code "msix"}; {@code "suppressed"} when the interrupt
+   * condition arose but every delivery path was disabled or masked, so nothing reached the host.
+   */
   public static final String INTERRUPT_KIND = "interrupt_kind";
   /** The MSI or MSI-X vector number, decimal. */
   public static final String VECTOR = "vector";

@@ -36,7 +36,8 @@ public final class EventBus {
   }
 
   /**
-   * @param clock stamps every event
+   * @param clock stamps every event; read under each log's lock, so it must be quick and never
+   *     block
    * @param historyCapacity how many of its newest events each log keeps for resuming, at least 1
    */
   public EventBus(InstantSource clock, int historyCapacity) {
@@ -56,11 +57,15 @@ public final class EventBus {
    * sequence 1, delivered to every open subscription that accepts the hierarchy.
    *
    * @return the log the hierarchy publishes into
-   * @throws IllegalArgumentException when a hierarchy of that name is registered
+   * @throws IllegalArgumentException when a hierarchy of that name is registered, or for a
+   *     missing name or a segment outside 0..ffff
    */
   public EventLog register(String hierarchy, int segment) {
     if (hierarchy == null || hierarchy.isEmpty()) {
       throw new IllegalArgumentException("a hierarchy needs a name");
+    }
+    if (segment < 0 || segment > 0xFFFF) {
+      throw new IllegalArgumentException("segment " + segment + " is outside 0..ffff");
     }
     EventLog log;
     EventLog.Published created;
@@ -109,7 +114,7 @@ public final class EventBus {
 
   /** The log of the hierarchy called {@code name}, if registered. Lock-free. */
   public Optional<EventLog> log(String hierarchy) {
-    return Optional.ofNullable(logs.get(hierarchy));
+    return hierarchy == null ? Optional.empty() : Optional.ofNullable(logs.get(hierarchy));
   }
 
   /** {@link #subscribe(EventFilter, long, int, Runnable)} without a readiness callback. */

@@ -86,7 +86,7 @@ public final class EventLog {
    *     {@link EventType#HIERARCHY_DELETED}, which the bus publishes
    * @param function the function it is about (a port, for slot and link events), or null
    * @param slot the physical slot it is about or the function sits in, 0 for none
-   * @param details specifics keyed by {@link DetailKey}
+   * @param details specifics keyed by {@link DetailKey}; null for none
    * @return the event, or null when the log is closed (the hierarchy was unregistered while
    *     this publisher was still running) and the event was dropped
    */
@@ -100,7 +100,7 @@ public final class EventLog {
     }
     // Everything that can fail or allocate much happens before the lock.
     String address = function == null ? "" : function.toString();
-    Map<String, String> fixed = Map.copyOf(details);
+    Map<String, String> fixed = details == null ? Map.of() : Map.copyOf(details);
     Event e;
     Subscription[] targets;
     synchronized (lock) {

@@ -17,19 +17,27 @@ public enum EventType {
    * {@link EventBus#unregister}; no function, no slot.
    */
   HIERARCHY_DELETED,
-  /** Presence Detect State changed: a card was inserted or removed. {@link DetailKey#PRESENT}. */
+  /**
+   * Presence Detect State changed: a card was inserted or removed. {@link DetailKey#PRESENT},
+   * {@link DetailKey#MODEL} and {@link DetailKey#SURPRISE}.
+   */
   SLOT_PRESENCE_CHANGED,
   /** The slot's Power Controller switched power on or off. {@link DetailKey#POWER}. */
   SLOT_POWER_CHANGED,
   /**
-   * The attention or power indicator changed. {@link DetailKey#INDICATOR} and
-   * {@link DetailKey#STATE}.
+   * The attention or power indicator changed (a Slot Control write). Carries both indicators'
+   * states now: {@link DetailKey#ATTENTION} and {@link DetailKey#POWER}.
    */
   SLOT_INDICATOR_CHANGED,
   /** The attention button was pressed (Attention Button Pressed set). */
   ATTENTION_BUTTON,
   /** The manually-operated retention latch opened or closed. {@link DetailKey#MRL}. */
   MRL_CHANGED,
+  /**
+   * The electromechanical interlock was engaged or released (Slot Control EIC toggles it).
+   * {@link DetailKey#INTERLOCK}.
+   */
+  INTERLOCK_CHANGED,
   /** The power controller detected a power fault. */
   POWER_FAULT,
   /** The port completed a hot-plug command (a Slot Control write) and set Command Completed. */
@@ -39,8 +47,9 @@ public enum EventType {
   /** Data Link Layer Link Active became clear on the port. */
   LINK_DOWN,
   /**
-   * The function signalled an interrupt. {@link DetailKey#INTERRUPT_KIND} and, for MSI and MSI-X,
-   * {@link DetailKey#VECTOR}.
+   * The function (for hot-plug interrupts, the port) raised an interrupt condition.
+   * {@link DetailKey#INTERRUPT_KIND}, which says whether and how it was delivered, and, for MSI
+   * and MSI-X when known, {@link DetailKey#VECTOR}.
    */
   INTERRUPT,
   /** A reset of the function began. {@link DetailKey#RESET_METHOD}. */

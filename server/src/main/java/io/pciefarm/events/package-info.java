@@ -25,16 +25,18 @@
  *       subscription can start with counts sequence numbers.
  *   <li><b>Isolation.</b> Publishing never waits for a subscriber, whatever the subscriber does;
  *       a full buffer drops the new event into a gap. One subscriber's stall affects no other.
- *   <li><b>Bounded memory.</b> A subscription holds at most its capacity in events plus one gap
- *       marker per event, plus, when resuming, a replay of at most the history capacity; a log
- *       holds its history capacity. Events are shared, not copied.
+ *   <li><b>Bounded memory.</b> A subscription holds at most its capacity in events and one
+ *       more than that in gap markers (2 &times; capacity + 1 slots, allocated up front), plus,
+ *       when resuming, a replay of at most the history capacity; a log holds its history
+ *       capacity. Events are shared, not copied. A closed subscription drops all of it.
  * </ul>
  *
  * <h2>Serving a gRPC stream</h2>
  * Drain on one serializing executor, from both readiness signals, and stop on cancellation:
  * <pre>{@code
  * ServerCallStreamObserver<EventMessage> call = (ServerCallStreamObserver<EventMessage>) observer;
- * Executor serial = new SerializingExecutor(grpcExecutor); // any executor that runs tasks one at a time
+ * // Runs tasks one at a time, in order, on the call's executor (Guava comes with gRPC).
+ * Executor serial = MoreExecutors.newSequentialExecutor(grpcExecutor);
  * AtomicReference<Subscription> sub = new AtomicReference<>();
  * Runnable drain = () -> {
  *   Subscription s = sub.get();

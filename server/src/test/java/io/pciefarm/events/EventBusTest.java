@@ -34,6 +34,7 @@ class EventBusTest {
     assertEquals(3, events.get(0).segment());
     assertThrows(IllegalArgumentException.class, () -> bus.register("lab", 4));
     assertThrows(IllegalArgumentException.class, () -> bus.register("", 4));
+    assertThrows(IllegalArgumentException.class, () -> bus.register("far", 0x10000));
   }
 
   @Test

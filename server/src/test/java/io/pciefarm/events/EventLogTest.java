@@ -35,7 +35,9 @@ class EventLogTest {
     assertEquals("0000:03:00.0", e.function());
     assertEquals(3, e.slot());
     assertEquals("flr", e.detail(DetailKey.RESET_METHOD));
-    assertEquals("", log.publish(EventType.ROUTING_CHANGED, null, 0).function());
+    Event bare = log.publish(EventType.ROUTING_CHANGED, null, 0, null);
+    assertEquals("", bare.function());
+    assertEquals(Map.of(), bare.details());
   }
 
   @Test

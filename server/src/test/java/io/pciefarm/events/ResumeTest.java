@@ -5,9 +5,11 @@ import static io.pciefarm.events.Streams.PORT;
 import static io.pciefarm.events.Streams.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -198,11 +200,8 @@ class ResumeTest {
         long target = last + 200;
         long newest = 0;
         while (newest < target) {
-          StreamItem x = s.poll();
-          if (x == null) {
-            Thread.onSpinWait();
-            continue;
-          }
+          StreamItem x = s.poll(Duration.ofMinutes(1));
+          assertNotNull(x, "the publisher keeps publishing, so events keep coming");
           items.add(x);
           if (x instanceof Event e) {
             newest = e.sequence();

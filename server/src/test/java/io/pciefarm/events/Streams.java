@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /** Helpers for reading and checking what subscriptions deliver. */
 final class Streams {
@@ -17,6 +18,19 @@ final class Streams {
   static final PciAddress NVME = PciAddress.parse("0000:03:00.0");
 
   private Streams() {}
+
+  /**
+   * Spins until {@code condition} holds. Fails when the thread is interrupted, which is how
+   * JUnit's {@code @Timeout} ends a test: a plain spin loop would ignore it and hang the build.
+   */
+  static void spinUntil(BooleanSupplier condition) {
+    while (!condition.getAsBoolean()) {
+      if (Thread.interrupted()) {
+        throw new AssertionError("interrupted while waiting: the test timed out");
+      }
+      Thread.onSpinWait();
+    }
+  }
 
   /** Everything the subscription has now, until poll returns null. */
   static List<StreamItem> drain(Subscription s) {

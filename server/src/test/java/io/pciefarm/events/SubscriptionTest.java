@@ -191,10 +191,8 @@ class SubscriptionTest {
   }
 
   private static void awaitParked(CompletableFuture<?> poller) {
-    while (!poller.isDone() && Thread.getAllStackTraces().keySet().stream().noneMatch(
-        t -> t.getState() == Thread.State.TIMED_WAITING && isParkedIn(t))) {
-      Thread.onSpinWait();
-    }
+    Streams.spinUntil(() -> poller.isDone() || Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getState() == Thread.State.TIMED_WAITING && isParkedIn(t)));
   }
 
   private static boolean isParkedIn(Thread t) {
