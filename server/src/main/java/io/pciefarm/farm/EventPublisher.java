@@ -13,6 +13,7 @@ import io.pciefarm.reset.ResetObserver;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciAddress;
 import io.pciefarm.topology.PciFunction;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -67,7 +68,8 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
   public void presenceChanged(PciFunction port, int slot, boolean present, String model,
       boolean surprise) {
     publish(EventType.SLOT_PRESENCE_CHANGED, port, slot, Map.of(DetailKey.PRESENT,
-        Boolean.toString(present), "model", model, "surprise", Boolean.toString(surprise)));
+        Boolean.toString(present), DetailKey.MODEL, model, DetailKey.SURPRISE,
+        Boolean.toString(surprise)));
   }
 
   @Override
@@ -78,8 +80,9 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
   @Override
   public void indicatorsChanged(PciFunction port, int slot, Indicator attention,
       Indicator power) {
-    publish(EventType.SLOT_INDICATOR_CHANGED, port, slot, Map.of("attention",
-        attention.name().toLowerCase(), "power", power.name().toLowerCase()));
+    publish(EventType.SLOT_INDICATOR_CHANGED, port, slot, Map.of(DetailKey.ATTENTION,
+        attention.name().toLowerCase(Locale.ROOT), DetailKey.POWER,
+        power.name().toLowerCase(Locale.ROOT)));
   }
 
   @Override
@@ -99,7 +102,7 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
 
   @Override
   public void interlockChanged(PciFunction port, int slot, boolean engaged) {
-    publish(EventType.SLOT_INDICATOR_CHANGED, port, slot, Map.of("interlock",
+    publish(EventType.INTERLOCK_CHANGED, port, slot, Map.of(DetailKey.INTERLOCK,
         engaged ? "engaged" : "released"));
   }
 
@@ -111,7 +114,7 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
   @Override
   public void interrupt(PciFunction port, int slot, InterruptKind kind) {
     publish(EventType.INTERRUPT, port, slot, Map.of(DetailKey.INTERRUPT_KIND,
-        kind.name().toLowerCase()));
+        kind.name().toLowerCase(Locale.ROOT)));
   }
 
   @Override

@@ -65,18 +65,29 @@ public final class Farm {
    */
   public Hierarchy create(HierarchySpec spec) {
     Hierarchy h = HierarchyBuilder.build(spec, timeBase);
+    // The event log exists before the name is visible, so a delete racing this create always
+    // finds a log to close; a failed claim closes it again.
+    io.pciefarm.events.EventLog log;
+    try {
+      log = events.register(h.name(), h.segment());
+    } catch (IllegalArgumentException e) {
+      throw new FarmException(Kind.ALREADY_EXISTS, "a hierarchy named '" + h.name()
+          + "' already exists");
+    }
+    EventPublisher.attach(h, log);
     if (byName.putIfAbsent(h.name(), h) != null) {
+      events.unregister(h.name());
       throw new FarmException(Kind.ALREADY_EXISTS, "a hierarchy named '" + h.name()
           + "' already exists");
     }
     if (!bySegment.compareAndSet(h.segment(), null, h)) {
       byName.remove(h.name(), h);
+      events.unregister(h.name());
       Hierarchy other = bySegment.get(h.segment());
       throw new FarmException(Kind.ALREADY_EXISTS, String.format(
           "segment %04x is already used by hierarchy '%s'", h.segment(),
           other == null ? "?" : other.name()));
     }
-    EventPublisher.attach(h, events.register(h.name(), h.segment()));
     return h;
   }
 
