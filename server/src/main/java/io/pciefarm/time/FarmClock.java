@@ -9,8 +9,8 @@ public interface FarmClock {
   long nanoTime();
 
   /**
-   * Runs {@code task} once {@code delayNanos} have passed (at once, on the calling thread's
-   * behalf or the scheduler's, for a delay of 0 or less).
+   * Runs {@code task} once {@code delayNanos} have passed; a delay of 0 or less runs it at once
+   * on the calling thread, before this method returns.
    *
    * @return a handle that cancels the task if it has not started
    */

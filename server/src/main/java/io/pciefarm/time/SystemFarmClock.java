@@ -31,6 +31,12 @@ public final class SystemFarmClock implements FarmClock, AutoCloseable {
 
   @Override
   public Cancellable schedule(long delayNanos, Runnable task) {
+    if (delayNanos <= 0) {
+      // At time scale 0 every delay is 0: "instant" must mean done when the caller returns,
+      // as with the manual clock, or a step that gives up at once would race its own settle.
+      task.run();
+      return () -> false;
+    }
     ScheduledFuture<?> f = scheduler.schedule(task, Math.max(0, delayNanos),
         TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);

@@ -250,6 +250,20 @@ class ResetsTest {
     assertEquals(0x1b6f, x.h.read(3, 0, 0, 0, 2));
   }
 
+  /** On the real clock too, scale 0 means done on return, never a spurious "not ready". */
+  @Test
+  void timeScaleZeroOnTheSystemClockCompletesEveryResetOnReturn() throws Exception {
+    io.pciefarm.topology.Hierarchy h = io.pciefarm.topology.HierarchyBuilder.build(
+        io.pciefarm.farm.TopologyFiles.parse(BOX, "box"),
+        new io.pciefarm.time.TimeBase(io.pciefarm.time.TimeBase.system().clock(), 0.0));
+    for (ResetTarget t : List.of(new ResetTarget.Bus(2), new ResetTarget.Bus(6),
+        new ResetTarget.Slot(7), fn("0000:01:00.0"))) {
+      CompletableFuture<ResetResult> f = h.resets().reset(request(t, "ANY"));
+      assertTrue(f.isDone(), t + " done on return");
+      assertEquals(List.of(), f.get().notReady(), t.toString());
+    }
+  }
+
   @Test
   void requestDrivenResetsAreInstantAtTimeScaleZero() throws Exception {
     x.h.timeScale(0);
