@@ -1,0 +1,73 @@
+package io.pciefarm.grpc;
+
+import io.pciefarm.farm.Farm;
+import io.pciefarm.proto.v1.Width;
+import io.pciefarm.topology.Hierarchy;
+import io.pciefarm.topology.PciAddress;
+import java.util.stream.Collectors;
+
+/** Validation of request fields, each failure naming the field and the offending value. */
+final class Requests {
+  private Requests() {}
+
+  /** Parses a typed address, {@code DDDD:BB:DD.F} or {@code BB:DD.F}. */
+  static PciAddress address(String field, String text) {
+    if (text == null || text.isEmpty()) {
+      throw RequestException.invalid(field, field
+          + " is missing: give a function address DDDD:BB:DD.F, e.g. 0000:03:00.0");
+    }
+    try {
+      return PciAddress.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw RequestException.invalid(field, e.getMessage());
+    }
+  }
+
+  /**
+   * The access width in bytes.
+   *
+   * @param raw the enum's wire value, which may be one this server does not know
+   */
+  static int width(String field, Width width, int raw) {
+    if (width == Width.WIDTH_BYTE || width == Width.WIDTH_WORD || width == Width.WIDTH_DWORD) {
+      return width.getNumber();
+    }
+    throw RequestException.invalid(field, width == Width.WIDTH_UNSPECIFIED
+        ? field + " is missing: give WIDTH_BYTE (1), WIDTH_WORD (2) or WIDTH_DWORD (4)"
+        : field + " " + raw + " is not WIDTH_BYTE (1), WIDTH_WORD (2) or WIDTH_DWORD (4)");
+  }
+
+  /** Checks that a value to write fits the access width. */
+  static void fits(String field, int value, int width) {
+    if (width < 4 && (value & ~((1 << (width * 8)) - 1)) != 0) {
+      throw RequestException.invalid(field, String.format(
+          "%s 0x%x does not fit in a %d-byte access", field, value, width));
+    }
+  }
+
+  /** The hierarchy hosting {@code segment}, or NOT_FOUND naming the segments there are. */
+  static Hierarchy bySegment(Farm farm, int segment) {
+    Hierarchy h = farm.bySegment(segment);
+    if (h == null) {
+      throw RequestException.notFound(noSegment(farm, segment));
+    }
+    return h;
+  }
+
+  static String noSegment(Farm farm, int segment) {
+    String there = farm.list().stream().limit(16)
+        .map(x -> String.format("%04x (%s)", x.segment(), x.name()))
+        .collect(Collectors.joining(", "));
+    return String.format("no hierarchy has segment %04x; %s", segment,
+        there.isEmpty() ? "the farm is empty" : "the farm has segments " + there
+            + (farm.size() > 16 ? ", ..." : ""));
+  }
+
+  /** A hierarchy name that must be given. */
+  static String name(String field, String name) {
+    if (name == null || name.isEmpty()) {
+      throw RequestException.invalid(field, field + " is missing: give a hierarchy name");
+    }
+    return name;
+  }
+}

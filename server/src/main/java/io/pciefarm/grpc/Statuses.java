@@ -1,0 +1,107 @@
+package io.pciefarm.grpc;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.pciefarm.config.ConfigAccessException;
+import io.pciefarm.farm.FarmException;
+import io.pciefarm.topology.TopologyException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one mapping from engine exceptions to gRPC statuses, so every service answers the same
+ * mistake with the same code and a message a person can act on:
+ *
+ * <table>
+ *   <caption>exception to status</caption>
+ *   <tr><th>exception</th><th>status</th><th>details</th></tr>
+ *   <tr><td>{@link RequestException}</td><td>its code</td><td>BadRequest for its field</td></tr>
+ *   <tr><td>{@link ConfigAccessException}</td><td>INVALID_ARGUMENT</td>
+ *       <td>BadRequest: {@code width} (BAD_WIDTH) or {@code offset}</td></tr>
+ *   <tr><td>{@link TopologyException}</td><td>INVALID_ARGUMENT</td>
+ *       <td>BadRequest: {@code spec.} + the place in the spec</td></tr>
+ *   <tr><td>{@link FarmException}</td><td>NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT</td>
+ *       <td>-</td></tr>
+ *   <tr><td>other {@link IllegalArgumentException}</td><td>INVALID_ARGUMENT</td><td>-</td></tr>
+ *   <tr><td>{@link RejectedExecutionException}</td><td>RESOURCE_EXHAUSTED</td><td>-</td></tr>
+ *   <tr><td>anything else</td><td>INTERNAL, naming the exception; logged</td><td>-</td></tr>
+ * </table>
+ */
+public final class Statuses {
+  private static final Logger LOG = Logger.getLogger(Statuses.class.getName());
+
+  private Statuses() {}
+
+  /** The status {@code t} answers with. */
+  public static StatusRuntimeException toStatus(Throwable t) {
+    if ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (t instanceof io.grpc.StatusException s) {
+      return s.getStatus().asRuntimeException(s.getTrailers());
+    }
+    if (t instanceof RequestException r) {
+      return r.code() == Status.Code.INVALID_ARGUMENT
+          ? invalidArgument(r.field(), r.getMessage())
+          : Status.fromCode(r.code()).withDescription(r.getMessage()).asRuntimeException();
+    }
+    if (t instanceof ConfigAccessException c) {
+      return invalidArgument(c.reason() == ConfigAccessException.Reason.BAD_WIDTH
+          ? "width" : "offset", c.getMessage());
+    }
+    if (t instanceof TopologyException e) {
+      return invalidArgument(e.place().isEmpty() ? "spec" : "spec." + e.place(),
+          e.getMessage());
+    }
+    if (t instanceof FarmException f) {
+      Status.Code code = switch (f.kind()) {
+        case NOT_FOUND -> Status.Code.NOT_FOUND;
+        case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+        case INVALID -> Status.Code.INVALID_ARGUMENT;
+      };
+      return code == Status.Code.INVALID_ARGUMENT ? invalidArgument("spec", f.getMessage())
+          : Status.fromCode(code).withDescription(f.getMessage()).asRuntimeException();
+    }
+    if (t instanceof IllegalArgumentException) {
+      return invalidArgument("", t.getMessage());
+    }
+    if (t instanceof RejectedExecutionException) {
+      return Status.RESOURCE_EXHAUSTED.withDescription(
+          "the server is busy: its farm operation queue is full; retry later").asRuntimeException();
+    }
+    LOG.log(Level.WARNING, "internal error answering a call", t);
+    return Status.INTERNAL.withDescription("internal error: " + t).withCause(t)
+        .asRuntimeException();
+  }
+
+  /**
+   * INVALID_ARGUMENT with {@code message}, and a google.rpc.BadRequest detail naming
+   * {@code field} when there is one.
+   */
+  public static StatusRuntimeException invalidArgument(String field, String message) {
+    com.google.rpc.Status.Builder s = com.google.rpc.Status.newBuilder()
+        .setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(message == null ? "" : message);
+    if (field != null && !field.isEmpty()) {
+      s.addDetails(Any.pack(BadRequest.newBuilder().addFieldViolations(
+          BadRequest.FieldViolation.newBuilder().setField(field).setDescription(s.getMessage()))
+          .build()));
+    }
+    return StatusProto.toStatusRuntimeException(s.build());
+  }
+
+  /** RESOURCE_EXHAUSTED with {@code message}. */
+  public static StatusRuntimeException resourceExhausted(String message) {
+    return Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException();
+  }
+}
