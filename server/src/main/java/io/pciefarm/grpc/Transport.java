@@ -24,6 +24,20 @@ public enum Transport {
   EPOLL,
   NIO;
 
+  /**
+   * gRPC sets SO_KEEPALIVE on every Netty channel, and Netty warns once per connection that a
+   * Unix domain socket has no such option. The warning says nothing a user can act on, so it is
+   * silenced (held here so the logger and its level are not garbage-collected).
+   */
+  private static final java.util.logging.Logger BOOTSTRAP_LOG = quietBootstrapLog();
+
+  private static java.util.logging.Logger quietBootstrapLog() {
+    java.util.logging.Logger l =
+        java.util.logging.Logger.getLogger("io.netty.bootstrap.AbstractBootstrap");
+    l.setLevel(java.util.logging.Level.SEVERE);
+    return l;
+  }
+
   /** System property that forces NIO even where epoll is available (for tests and debugging). */
   public static final String PROPERTY = "pciefarm.transport";
 
@@ -64,6 +78,7 @@ public enum Transport {
 
   public Class<? extends ServerChannel> unixServerChannel() {
     requireUnixSockets("a Unix domain socket listener");
+    BOOTSTRAP_LOG.getLevel();
     return EpollServerDomainSocketChannel.class;
   }
 
@@ -73,6 +88,7 @@ public enum Transport {
 
   public Class<? extends Channel> unixChannel() {
     requireUnixSockets("a Unix domain socket connection");
+    BOOTSTRAP_LOG.getLevel();
     return EpollDomainSocketChannel.class;
   }
 }
