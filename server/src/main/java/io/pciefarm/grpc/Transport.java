@@ -29,11 +29,11 @@ public enum Transport {
    * Unix domain socket has no such option. The warning says nothing a user can act on, so it is
    * silenced (held here so the logger and its level are not garbage-collected).
    */
-  private static final java.util.logging.Logger BOOTSTRAP_LOG = quietBootstrapLog();
+  private static final java.util.List<java.util.logging.Logger> BOOTSTRAP_LOG = java.util.List.of(
+      quiet("io.netty.bootstrap.Bootstrap"), quiet("io.netty.bootstrap.ServerBootstrap"));
 
-  private static java.util.logging.Logger quietBootstrapLog() {
-    java.util.logging.Logger l =
-        java.util.logging.Logger.getLogger("io.netty.bootstrap.AbstractBootstrap");
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
     l.setLevel(java.util.logging.Level.SEVERE);
     return l;
   }
@@ -78,7 +78,7 @@ public enum Transport {
 
   public Class<? extends ServerChannel> unixServerChannel() {
     requireUnixSockets("a Unix domain socket listener");
-    BOOTSTRAP_LOG.getLevel();
+    BOOTSTRAP_LOG.size();
     return EpollServerDomainSocketChannel.class;
   }
 
@@ -88,7 +88,7 @@ public enum Transport {
 
   public Class<? extends Channel> unixChannel() {
     requireUnixSockets("a Unix domain socket connection");
-    BOOTSTRAP_LOG.getLevel();
+    BOOTSTRAP_LOG.size();
     return EpollDomainSocketChannel.class;
   }
 }
