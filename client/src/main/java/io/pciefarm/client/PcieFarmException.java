@@ -29,6 +29,16 @@ public final class PcieFarmException extends RuntimeException {
     String message = s.getDescription() != null ? s.getDescription()
         : s.getCause() != null ? String.valueOf(s.getCause().getMessage()) : s.getCode().name();
     if (s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      // gRPC's own text ("io exception") says less than the cause ("Connection refused").
+      Throwable root = s.getCause();
+      while (root != null && root.getCause() != null) {
+        root = root.getCause();
+      }
+      if (root != null && root.getMessage() != null) {
+        // Netty's native text, "finishConnect(..) failed with error(-111): Connection refused",
+        // keeps only its last part.
+        message = root.getMessage().replaceFirst("^.*failed with error\\(-?\\d+\\): ", "");
+      }
       message = what + ": " + message;
     }
     return new PcieFarmException(s.getCode(), message, StatusProto.fromThrowable(e), e);
