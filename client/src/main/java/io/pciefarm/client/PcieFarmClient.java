@@ -166,6 +166,14 @@ public final class PcieFarmClient implements AutoCloseable {
     return Map.of("service", service, "method", method);
   }
 
+  /**
+   * The underlying channel, for raw stubs of services this library does not wrap yet (reset,
+   * hot-plug, events, leases) or of grpc's own (health, reflection).
+   */
+  public io.grpc.Channel channel() {
+    return channel;
+  }
+
   /** What this client connects to, as given. */
   public String target() {
     return target;
