@@ -14,6 +14,7 @@ import io.pciefarm.proto.v1.ReadRequest;
 import io.pciefarm.proto.v1.ReadResponse;
 import io.pciefarm.proto.v1.WriteRequest;
 import io.pciefarm.proto.v1.WriteResponse;
+import io.pciefarm.topology.ConfigRetryException;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciAddress;
 import java.util.Set;
@@ -191,6 +192,8 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
         r.addErrors(error(i, Status.Code.INVALID_ARGUMENT.value(), e.getMessage()));
       } catch (IllegalArgumentException e) {
         r.addErrors(error(i, Status.Code.INVALID_ARGUMENT.value(), e.getMessage()));
+      } catch (ConfigRetryException e) {
+        r.addErrors(error(i, Status.Code.UNAVAILABLE.value(), e.getMessage()));
       }
       r.addValues(value);
     }

@@ -7,9 +7,7 @@ import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.PortType;
 import io.pciefarm.proto.v1.ResetMethod;
 import io.pciefarm.reset.ResetSupport;
-import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.Header;
-import io.pciefarm.spec.PciExpress;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.IsolationGroups;
 import io.pciefarm.topology.PciAddress;
@@ -76,10 +74,7 @@ final class FunctionInfos {
     if (f.isBridge()) {
       b.setSecondaryBus(f.secondaryBusNumber()).setSubordinateBus(f.subordinateBusNumber());
     }
-    if (f.model().hasSlot()) {
-      int exp = f.config().layout().capability(CapabilityId.EXP);
-      b.setSlot(f.config().read(exp + PciExpress.SLOT_CAPABILITIES, 4) >>> 19);
-    }
+    b.setSlot(Hierarchy.physicalSlot(f));
     Assignability assignability = Assignability.of(f);
     b.setAssignable(assignability.assignable());
     for (Assignability.Problem p : assignability.reasons()) {
@@ -125,6 +120,7 @@ final class FunctionInfos {
       case PM -> ResetMethod.RESET_METHOD_PM;
       case SLOT -> ResetMethod.RESET_METHOD_SLOT;
       case BUS -> ResetMethod.RESET_METHOD_BUS;
+      case POWER_CYCLE -> ResetMethod.RESET_METHOD_POWER_CYCLE;
     };
   }
 }

@@ -8,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.pciefarm.config.ConfigAccessException;
 import io.pciefarm.farm.FarmException;
+import io.pciefarm.topology.ConfigRetryException;
 import io.pciefarm.topology.TopologyException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +30,8 @@ import java.util.logging.Logger;
  *       <td>BadRequest: {@code spec.} + the place in the spec</td></tr>
  *   <tr><td>{@link FarmException}</td><td>NOT_FOUND, ALREADY_EXISTS, INVALID_ARGUMENT</td>
  *       <td>-</td></tr>
+ *   <tr><td>{@link ConfigRetryException} (function not ready: Configuration Request Retry
+ *       Status)</td><td>UNAVAILABLE: retry the access</td><td>-</td></tr>
  *   <tr><td>other {@link IllegalArgumentException}</td><td>INVALID_ARGUMENT</td><td>-</td></tr>
  *   <tr><td>{@link RejectedExecutionException}</td><td>RESOURCE_EXHAUSTED</td><td>-</td></tr>
  *   <tr><td>anything else</td><td>INTERNAL, naming the exception; logged</td><td>-</td></tr>
@@ -72,6 +75,9 @@ public final class Statuses {
       };
       return code == Status.Code.INVALID_ARGUMENT ? invalidArgument("spec", f.getMessage())
           : Status.fromCode(code).withDescription(f.getMessage()).asRuntimeException();
+    }
+    if (t instanceof ConfigRetryException) {
+      return Status.UNAVAILABLE.withDescription(t.getMessage()).asRuntimeException();
     }
     if (t instanceof IllegalArgumentException) {
       return invalidArgument("", t.getMessage());
