@@ -19,7 +19,11 @@ final class Requests {
     try {
       return PciAddress.parse(text);
     } catch (IllegalArgumentException e) {
-      throw RequestException.invalid(field, e.getMessage());
+      // The parser names the text for a malformed one, but only the number for one out of
+      // range ("device 32 is outside 0..1f"): say which address that was.
+      String m = e.getMessage();
+      throw RequestException.invalid(field, m.contains(text) ? m
+          : "'" + text + "' is not a PCI address: " + m);
     }
   }
 
