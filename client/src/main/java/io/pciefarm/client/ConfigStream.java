@@ -113,6 +113,10 @@ public final class ConfigStream implements AutoCloseable {
 
   /** Cancels the stream at once; unanswered batches fail. */
   public void cancel() {
+    if (failure == null) {
+      failure = new PcieFarmException(Status.Code.CANCELLED, "the stream was cancelled", null,
+          null);
+    }
     ended = true;
     requests.cancel("cancelled by the client", null);
   }
