@@ -1,6 +1,5 @@
 package io.pciefarm.grpc;
 
-import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -145,10 +144,10 @@ public final class PcieFarmServer implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(config.maxInboundMessageBytes)
         .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection)
-        .addService(farmService)
-        .addService(configService)
+        .addService(MalformedRequests.guard(farmService.bindService()))
+        .addService(MalformedRequests.guard(configService.bindService()))
         .addService(health.getHealthService())
-        .addService((BindableService) ProtoReflectionServiceV1.newInstance());
+        .addService(ProtoReflectionServiceV1.newInstance());
     for (ServerInterceptor i : config.interceptors) {
       b.intercept(i);
     }

@@ -10,6 +10,19 @@ import java.util.stream.Collectors;
 final class Requests {
   private Requests() {}
 
+  /** Longest client text quoted whole in an error message. */
+  static final int MAX_QUOTE = 64;
+
+  /**
+   * {@code text} in quotes for an error message, cut short when long: a status message travels
+   * in HTTP/2 trailers, whose size the client limits, so echoing a megabyte back would turn a
+   * precise INVALID_ARGUMENT into a protocol error.
+   */
+  static String quote(String text) {
+    return text.length() <= MAX_QUOTE ? "'" + text + "'"
+        : "'" + text.substring(0, MAX_QUOTE - 16) + "...' (" + text.length() + " characters)";
+  }
+
   /** Parses a typed address, {@code DDDD:BB:DD.F} or {@code BB:DD.F}. */
   static PciAddress address(String field, String text) {
     if (text == null || text.isEmpty()) {
@@ -22,8 +35,12 @@ final class Requests {
       // The parser names the text for a malformed one, but only the number for one out of
       // range ("device 32 is outside 0..1f"): say which address that was.
       String m = e.getMessage();
-      throw RequestException.invalid(field, m.contains(text) ? m
-          : "'" + text + "' is not a PCI address: " + m);
+      if (text.length() > MAX_QUOTE) {
+        m = quote(text) + " is not a PCI address: expected DDDD:BB:DD.F, e.g. 0000:03:00.0";
+      } else if (!m.contains(text)) {
+        m = "'" + text + "' is not a PCI address: " + m;
+      }
+      throw RequestException.invalid(field, m);
     }
   }
 

@@ -42,6 +42,20 @@ public final class Statuses {
 
   private Statuses() {}
 
+  /**
+   * Longest status message sent. Messages quote client input (a name, a spec place); a huge
+   * one must not make the trailers exceed what the client accepts (8 KiB by default).
+   */
+  static final int MAX_MESSAGE = 2000;
+
+  static String clip(String message) {
+    if (message == null || message.length() <= MAX_MESSAGE) {
+      return message;
+    }
+    return message.substring(0, MAX_MESSAGE - 40) + "... (" + message.length()
+        + " characters in all)";
+  }
+
   /** The status {@code t} answers with. */
   public static StatusRuntimeException toStatus(Throwable t) {
     if ((t instanceof CompletionException || t instanceof ExecutionException)
@@ -57,7 +71,7 @@ public final class Statuses {
     if (t instanceof RequestException r) {
       return r.code() == Status.Code.INVALID_ARGUMENT
           ? invalidArgument(r.field(), r.getMessage())
-          : Status.fromCode(r.code()).withDescription(r.getMessage()).asRuntimeException();
+          : Status.fromCode(r.code()).withDescription(clip(r.getMessage())).asRuntimeException();
     }
     if (t instanceof ConfigAccessException c) {
       return invalidArgument(c.reason() == ConfigAccessException.Reason.BAD_WIDTH
@@ -74,7 +88,7 @@ public final class Statuses {
         case INVALID -> Status.Code.INVALID_ARGUMENT;
       };
       return code == Status.Code.INVALID_ARGUMENT ? invalidArgument("spec", f.getMessage())
-          : Status.fromCode(code).withDescription(f.getMessage()).asRuntimeException();
+          : Status.fromCode(code).withDescription(clip(f.getMessage())).asRuntimeException();
     }
     if (t instanceof ConfigRetryException) {
       return Status.UNAVAILABLE.withDescription(t.getMessage()).asRuntimeException();
@@ -87,7 +101,7 @@ public final class Statuses {
           "the server is busy: its farm operation queue is full; retry later").asRuntimeException();
     }
     LOG.log(Level.WARNING, "internal error answering a call", t);
-    return Status.INTERNAL.withDescription("internal error: " + t).withCause(t)
+    return Status.INTERNAL.withDescription(clip("internal error: " + t)).withCause(t)
         .asRuntimeException();
   }
 
@@ -97,7 +111,7 @@ public final class Statuses {
    */
   public static StatusRuntimeException invalidArgument(String field, String message) {
     com.google.rpc.Status.Builder s = com.google.rpc.Status.newBuilder()
-        .setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(message == null ? "" : message);
+        .setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(message == null ? "" : clip(message));
     if (field != null && !field.isEmpty()) {
       s.addDetails(Any.pack(BadRequest.newBuilder().addFieldViolations(
           BadRequest.FieldViolation.newBuilder().setField(field).setDescription(s.getMessage()))
@@ -108,6 +122,6 @@ public final class Statuses {
 
   /** RESOURCE_EXHAUSTED with {@code message}. */
   public static StatusRuntimeException resourceExhausted(String message) {
-    return Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException();
+    return Status.RESOURCE_EXHAUSTED.withDescription(clip(message)).asRuntimeException();
   }
 }
