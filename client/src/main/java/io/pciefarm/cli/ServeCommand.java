@@ -58,7 +58,8 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (noTcp && unix == null) {
-      throw new IllegalArgumentException("--no-tcp needs --unix PATH: there would be no listener");
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--no-tcp needs --unix PATH: there would be no listener");
     }
     PcieFarmServer.Builder b = PcieFarmServer.builder().maxBatchAccesses(maxBatch)
         .shutdownGrace(Duration.ofSeconds(graceSeconds));
