@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** Reads functions' config space over one batch stream, many dwords per batch, pipelined. */
 final class ConfigFetcher {
-  /** Accesses per batch: well under the server's default limit of 4096. */
+  /** Accesses per batch, unless the server's limit is lower. */
   static final int BATCH = 1024;
 
   private ConfigFetcher() {}
@@ -25,6 +25,7 @@ final class ConfigFetcher {
     List<int[]> out = new ArrayList<>();
     record Slot(int function, int index) {}
     List<Slot> slots = new ArrayList<>();
+    int perBatch = Math.min(BATCH, Math.max(1, client.serverInfo().getMaxBatchAccesses()));
     List<CompletableFuture<BatchResult>> results = new ArrayList<>();
     List<List<Slot>> batchSlots = new ArrayList<>();
     try (ConfigStream stream = client.openStream()) {
@@ -37,7 +38,7 @@ final class ConfigFetcher {
         for (int i = 0; i < dwords; i++) {
           batch.read(a, i * 4, 4);
           slots.add(new Slot(fi, i));
-          if (batch.size() == BATCH) {
+          if (batch.size() == perBatch) {
             results.add(stream.submit(batch));
             batchSlots.add(slots);
             batch = new Batch();

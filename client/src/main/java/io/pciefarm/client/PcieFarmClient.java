@@ -14,11 +14,13 @@ import io.pciefarm.proto.v1.CreateHierarchyRequest;
 import io.pciefarm.proto.v1.DeleteHierarchyRequest;
 import io.pciefarm.proto.v1.FarmServiceGrpc;
 import io.pciefarm.proto.v1.GetHierarchyRequest;
+import io.pciefarm.proto.v1.GetServerInfoRequest;
 import io.pciefarm.proto.v1.GetTopologyRequest;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.ListHierarchiesRequest;
 import io.pciefarm.proto.v1.ReadRequest;
+import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.proto.v1.TopologySnapshot;
 import io.pciefarm.proto.v1.Width;
 import io.pciefarm.proto.v1.WriteRequest;
@@ -41,7 +43,8 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <h2>Retries</h2>
- * Idempotent calls (config reads, ListHierarchies, GetHierarchy, GetTopology) are retried by
+ * Idempotent calls (config reads, ListHierarchies, GetHierarchy, GetTopology, GetServerInfo,
+ * health checks) are retried by
  * gRPC on UNAVAILABLE, up to {@value #MAX_ATTEMPTS} attempts with exponential backoff. Config
  * writes and hierarchy creation/deletion change state (a write may clear RW1C bits or trigger an
  * FLR) and are never retried: a failure is reported as it is.
@@ -152,6 +155,7 @@ public final class PcieFarmClient implements AutoCloseable {
         method("pciefarm.v1.FarmService", "ListHierarchies"),
         method("pciefarm.v1.FarmService", "GetHierarchy"),
         method("pciefarm.v1.FarmService", "GetTopology"),
+        method("pciefarm.v1.FarmService", "GetServerInfo"),
         method("grpc.health.v1.Health", "Check"));
     Map<String, Object> retry = Map.of(
         "maxAttempts", (double) MAX_ATTEMPTS,
@@ -216,6 +220,12 @@ public final class PcieFarmClient implements AutoCloseable {
     return call("getting the topology", () -> farm().getTopology(
         GetTopologyRequest.newBuilder().setHierarchy(hierarchy == null ? "" : hierarchy)
             .build()));
+  }
+
+  /** The server's version, services and limits (e.g. the most accesses a batch may carry). */
+  public ServerInfo serverInfo() {
+    return call("getting server info", () -> farm().getServerInfo(
+        GetServerInfoRequest.getDefaultInstance()));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -190,6 +190,7 @@ class ServerLifecycleTest {
     assertTrue(Files.exists(socket));
     try (PcieFarmServer server = start(socket);
         PcieFarmClient c = PcieFarmClient.connectUnix(socket)) {
+      assertEquals(socket.toAbsolutePath(), server.unixSocket());
       assertEquals(ServingStatus.SERVING, c.health(""));
       IOException live = assertThrows(IOException.class, () -> start(socket));
       assertTrue(live.getMessage().contains("already listening"), live.getMessage());

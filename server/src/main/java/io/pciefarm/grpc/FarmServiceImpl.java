@@ -9,11 +9,13 @@ import io.pciefarm.proto.v1.DeleteHierarchyRequest;
 import io.pciefarm.proto.v1.DeleteHierarchyResponse;
 import io.pciefarm.proto.v1.FarmServiceGrpc;
 import io.pciefarm.proto.v1.GetHierarchyRequest;
+import io.pciefarm.proto.v1.GetServerInfoRequest;
 import io.pciefarm.proto.v1.GetTopologyRequest;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.ListHierarchiesRequest;
 import io.pciefarm.proto.v1.ListHierarchiesResponse;
+import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.proto.v1.TopologySnapshot;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.TopologyTree;
@@ -24,8 +26,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
- * Farm management. Every call runs on the farm worker pool, never on an event loop: building a
- * hierarchy or computing its isolation groups can take a while. A full pool queue answers
+ * Farm management. Every call but GetServerInfo runs on the farm worker pool, never on an event
+ * loop: building a hierarchy or computing its isolation groups can take a while. A full pool queue answers
  * RESOURCE_EXHAUSTED at once instead of queueing without bound.
  */
 final class FarmServiceImpl extends FarmServiceGrpc.FarmServiceImplBase {
@@ -34,10 +36,21 @@ final class FarmServiceImpl extends FarmServiceGrpc.FarmServiceImplBase {
   /** The spec each hierarchy was created from, where the server knows it. */
   private final Map<Hierarchy, HierarchySpec> specs;
 
-  FarmServiceImpl(Farm farm, Executor workers, Map<Hierarchy, HierarchySpec> specs) {
+  private final ServerInfo info;
+
+  FarmServiceImpl(Farm farm, Executor workers, Map<Hierarchy, HierarchySpec> specs,
+      ServerInfo info) {
     this.farm = farm;
     this.workers = workers;
     this.specs = specs;
+    this.info = info;
+  }
+
+  /** Answered on the event loop: a constant. */
+  @Override
+  public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> out) {
+    out.onNext(info);
+    out.onCompleted();
   }
 
   static Map<Hierarchy, HierarchySpec> newSpecRegistry() {

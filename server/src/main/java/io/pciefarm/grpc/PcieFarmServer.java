@@ -13,6 +13,7 @@ import io.pciefarm.farm.TopologyFiles;
 import io.pciefarm.proto.v1.ConfigServiceGrpc;
 import io.pciefarm.proto.v1.FarmServiceGrpc;
 import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.topology.Hierarchy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +65,9 @@ import java.util.logging.Logger;
 public final class PcieFarmServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PcieFarmServer.class.getName());
 
+  /** What GetServerInfo reports. */
+  public static final String VERSION = "pciefarm 0.1.0";
+
   /** Accesses per batch unless configured otherwise. */
   public static final int DEFAULT_MAX_BATCH_ACCESSES = 4096;
   /** Inbound message size unless configured otherwise: 4 MiB, gRPC's own default. */
@@ -74,7 +79,8 @@ public final class PcieFarmServer implements AutoCloseable {
   private final Farm farm;
   private final Transport transport;
   private final HealthStatusManager health = new HealthStatusManager();
-  private final ThreadPoolExecutor workers;
+  private final ExecutorService workers;
+  private final boolean ownWorkers;
   private final ConfigServiceImpl configService;
   private final FarmServiceImpl farmService;
   private final List<Server> servers = new ArrayList<>();
@@ -88,16 +94,31 @@ public final class PcieFarmServer implements AutoCloseable {
     this.config = b;
     this.farm = b.farm;
     this.transport = b.transport == null ? Transport.best() : b.transport;
+    this.ownWorkers = b.farmExecutor == null;
+    this.workers = ownWorkers ? newWorkerPool(b.workerThreads, b.workerQueue) : b.farmExecutor;
+    this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses);
+    this.farmService = new FarmServiceImpl(farm, workers, b.specs, ServerInfo.newBuilder()
+        .setVersion(VERSION)
+        .addServices(FarmServiceGrpc.SERVICE_NAME)
+        .addServices(ConfigServiceGrpc.SERVICE_NAME)
+        .setMaxBatchAccesses(b.maxBatchAccesses)
+        .setMaxMessageBytes(b.maxInboundMessageBytes)
+        .setMaxStreamsPerConnection(b.maxStreamsPerConnection)
+        .setTransport(transport.name().toLowerCase(java.util.Locale.ROOT))
+        .build());
+  }
+
+  /** Fixed threads, a bounded queue, and rejection (RESOURCE_EXHAUSTED) when it is full. */
+  private static ExecutorService newWorkerPool(int threads, int queue) {
     AtomicInteger n = new AtomicInteger();
-    this.workers = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(b.workerQueue), r -> {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(queue), r -> {
           Thread t = new Thread(r, "pciefarm-farm-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
-    this.workers.allowCoreThreadTimeOut(true);
-    this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses);
-    this.farmService = new FarmServiceImpl(farm, workers, b.specs);
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   public static Builder builder() {
@@ -279,7 +300,9 @@ public final class PcieFarmServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    workers.shutdownNow();
+    if (ownWorkers) {
+      workers.shutdownNow();
+    }
     if (eventLoops != null) {
       eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -319,6 +342,7 @@ public final class PcieFarmServer implements AutoCloseable {
     private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
     private int workerThreads = 2;
     private int workerQueue = 64;
+    private ExecutorService farmExecutor;
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
@@ -398,6 +422,16 @@ public final class PcieFarmServer implements AutoCloseable {
     public Builder workers(int threads, int queue) {
       this.workerThreads = positive("worker threads", threads);
       this.workerQueue = positive("worker queue", queue);
+      return this;
+    }
+
+    /**
+     * Runs farm operations on {@code executor} instead of the server's own bounded pool; the
+     * server does not shut it down. An executor that rejects a task (RejectedExecutionException)
+     * makes the call fail with RESOURCE_EXHAUSTED.
+     */
+    public Builder farmExecutor(ExecutorService executor) {
+      this.farmExecutor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 
