@@ -16,9 +16,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code pciefarm ls [HIERARCHY]}: the hierarchies, or one hierarchy's tree and functions. */
-@Command(name = "ls", description = {
-    "List the farm's hierarchies, or show one: its lspci -t tree and its functions",
-    "with isolation group, assignability and reset methods."})
+@Command(name = "ls", mixinStandardHelpOptions = true, description = {
+    "List the farm's hierarchies, or show one with its tree and functions.",
+    "With a name: the lspci -t tree, and each function's isolation group,",
+    "assignability and reset methods."})
 final class LsCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;

@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
  * over config requests like any client. The hex dumps ({@code -x}, {@code -xxx}, {@code -xxxx})
  * are in lspci's own format, so {@code lspci -F FILE} decodes them, {@code -v} lines included.
  */
-@Command(name = "lspci", description = {
-    "List the farm's functions as lspci does; -x/-xxx/-xxxx dump config space in the",
-    "format lspci -F reads. Example: pciefarm lspci -xxxx > dump && lspci -F dump -vvv"})
+@Command(name = "lspci", mixinStandardHelpOptions = true, description = {
+    "List the farm's functions as lspci does.",
+    "-x/-xxx/-xxxx dump config space in the format lspci -F reads, e.g.",
+    "  pciefarm lspci -xxxx > dump && lspci -F dump -vvv"})
 final class LspciCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;

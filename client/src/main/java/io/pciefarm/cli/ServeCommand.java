@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
  * {@code pciefarm serve}: runs the server until interrupted (Ctrl-C, SIGTERM), then shuts down
  * gracefully. Without {@code --topology} it hosts the embedded example farm.
  */
-@Command(name = "serve", description = {
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {
     "Run the pciefarm gRPC server until interrupted.",
     "Without --topology it hosts the embedded examples, which cover the whole catalog."})
 final class ServeCommand implements Callable<Integer> {

@@ -29,8 +29,9 @@ import picocli.CommandLine.Spec;
  * instance). A read prints the value in hex; a write with a mask changes only the mask's bits
  * (read, merge, write); comma-separated values go to consecutive registers.
  */
-@Command(name = "setpci", description = {
-    "Read and write config registers, with setpci's syntax:",
+@Command(name = "setpci", mixinStandardHelpOptions = true, description = {
+    "Read and write config registers by name or offset, as setpci does.",
+    "Syntax:",
     "  -s SLOT REG[+OFF][.B|.W|.L][@N][=VALUE[:MASK][,VALUE...]]...",
     "e.g. setpci -s 0001:03:00.0 COMMAND CAP_EXP+8.w ECAP_AER+4.l=0:1"})
 final class SetpciCommand implements Callable<Integer> {
