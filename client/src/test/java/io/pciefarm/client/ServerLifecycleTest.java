@@ -54,7 +54,15 @@ class ServerLifecycleTest {
       List<String> services = reflectedServices(c);
       assertTrue(services.containsAll(List.of("pciefarm.v1.FarmService",
           "pciefarm.v1.ConfigService", "grpc.health.v1.Health",
-          "grpc.reflection.v1.ServerReflection")), services.toString());
+          "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection")),
+          services.toString());
+      // grpcurl describes a service from the file descriptors reflection returns: they must
+      // survive the re-binding of our services (MalformedRequests).
+      for (String symbol : List.of("pciefarm.v1.ConfigService", "pciefarm.v1.FarmService",
+          "pciefarm.v1.AccessBatch")) {
+        List<String> files = reflectedFiles(c, symbol);
+        assertTrue(files.stream().anyMatch(f -> f.endsWith(".proto")), symbol + ": " + files);
+      }
       // Only what is implemented is offered: no UNIMPLEMENTED stand-ins.
       assertFalse(services.stream().anyMatch(s -> s.matches(
           "pciefarm\\.v1\\.(Reset|HotPlug|Event|Lease)Service")), services.toString());
@@ -64,6 +72,41 @@ class ServerLifecycleTest {
   private static PcieFarmException expect(Status.Code code,
       org.junit.jupiter.api.function.Executable call) {
     return LiveServer.expect(code, call);
+  }
+
+  private static List<String> reflectedFiles(PcieFarmClient c, String symbol)
+      throws InterruptedException {
+    List<String> names = new ArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    StreamObserver<ServerReflectionRequest> out = ServerReflectionGrpc.newStub(c.channel())
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse r) {
+            for (com.google.protobuf.ByteString bytes
+                : r.getFileDescriptorResponse().getFileDescriptorProtoList()) {
+              try {
+                names.add(com.google.protobuf.DescriptorProtos.FileDescriptorProto
+                    .parseFrom(bytes).getName());
+              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                names.add("unreadable: " + e.getMessage());
+              }
+            }
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            done.countDown();
+          }
+        });
+    out.onNext(ServerReflectionRequest.newBuilder().setFileContainingSymbol(symbol).build());
+    out.onCompleted();
+    assertTrue(done.await(30, TimeUnit.SECONDS));
+    return names;
   }
 
   private static List<String> reflectedServices(PcieFarmClient c) throws InterruptedException {

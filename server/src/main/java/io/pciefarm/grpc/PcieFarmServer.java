@@ -159,6 +159,15 @@ public final class PcieFarmServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Reflection in both versions: grpc.reflection.v1, and the older v1alpha that grpcurl before
+   * 1.8.8 and other older tools still ask for.
+   */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService reflectionV1Alpha() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+  }
+
   private Server build(NettyServerBuilder b) {
     b.bossEventLoopGroup(boss)
         .workerEventLoopGroup(eventLoops)
@@ -168,7 +177,8 @@ public final class PcieFarmServer implements AutoCloseable {
         .addService(MalformedRequests.guard(farmService.bindService()))
         .addService(MalformedRequests.guard(configService.bindService()))
         .addService(health.getHealthService())
-        .addService(ProtoReflectionServiceV1.newInstance());
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .addService(reflectionV1Alpha());
     for (ServerInterceptor i : config.interceptors) {
       b.intercept(i);
     }
