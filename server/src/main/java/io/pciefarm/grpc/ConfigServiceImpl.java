@@ -40,6 +40,7 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
     try {
       PciAddress a = Requests.address("address", request.getAddress());
       int width = Requests.width("width", request.getWidth(), request.getWidthValue());
+      Requests.offset("offset", request.getOffset(), width);
       Hierarchy h = Requests.bySegment(farm, a.segment());
       boolean present = h.lookup(a) != null;
       int value = h.read(a.bus(), a.device(), a.function(), request.getOffset(), width);
@@ -58,6 +59,7 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
     try {
       PciAddress a = Requests.address("address", request.getAddress());
       int width = Requests.width("width", request.getWidth(), request.getWidthValue());
+      Requests.offset("offset", request.getOffset(), width);
       Requests.fits("value", request.getValue(), width);
       Hierarchy h = Requests.bySegment(farm, a.segment());
       boolean present = h.lookup(a) != null;
@@ -212,6 +214,7 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
     if (h == null) {
       throw RequestException.notFound(Requests.noSegment(farm, segment));
     }
+    Requests.offset("offset", a.getOffset(), width);
     int bus = (packed >>> 8) & 0xFF;
     int devfn = packed & 0xFF;
     switch (a.getOpValue()) {

@@ -58,6 +58,19 @@ final class Requests {
         : field + " " + raw + " is not WIDTH_BYTE (1), WIDTH_WORD (2) or WIDTH_DWORD (4)");
   }
 
+  /**
+   * Checks that an access of {@code width} bytes at {@code offset} stays inside config space.
+   * The wire carries the offset as a uint32; Java sees one above 2^31 as negative, and the
+   * message must show the number the client sent, not its signed reading.
+   */
+  static void offset(String field, int offset, int width) {
+    if (offset < 0 || offset > 4096 - width) {
+      throw RequestException.invalid(field, String.format(
+          "%s 0x%x width %d is outside the 4096-byte config space", field,
+          Integer.toUnsignedLong(offset), width));
+    }
+  }
+
   /** Checks that a value to write fits the access width. */
   static void fits(String field, int value, int width) {
     if (width < 4 && (value & ~((1 << (width * 8)) - 1)) != 0) {
