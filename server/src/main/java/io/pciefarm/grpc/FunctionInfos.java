@@ -83,6 +83,10 @@ final class FunctionInfos {
     for (io.pciefarm.reset.ResetMethod m : ResetSupport.supported(f)) {
       b.addResetMethods(resetMethod(m));
     }
+    io.pciefarm.ownership.Owner owner = f.owner();
+    if (owner != null && !owner.isHost()) {
+      b.setLeaseId(owner.id());
+    }
     PciFunction up = f.upstreamBridge();
     if (up != null && up.address() != null) {
       b.setUpstream(up.address().toString());
