@@ -147,13 +147,16 @@ class ServerLifecycleTest {
       for (int i = 0; i < 1024; i++) {
         b.read(NVME, i * 4, 4);
       }
+      // One answered batch first: the stream exists on the server before it shuts down (a
+      // stream the server has not seen yet is refused by the shutdown, as it should be).
+      assertTrue(stream.execute(b).ok());
       List<CompletableFuture<BatchResult>> inFlight = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         inFlight.add(stream.submit(b));
       }
       CompletableFuture<Boolean> shutdown = CompletableFuture.supplyAsync(() -> {
         try {
-          return server.shutdown(Duration.ofSeconds(4));
+          return server.shutdown(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
           throw new IllegalStateException(e);
         }
