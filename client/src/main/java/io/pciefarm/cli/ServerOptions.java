@@ -2,7 +2,10 @@ package io.pciefarm.cli;
 
 import io.pciefarm.client.PcieFarmClient;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Where the server is: {@code --server HOST:PORT}, {@code --unix PATH}, else the environment
@@ -11,6 +14,9 @@ import picocli.CommandLine.Option;
 final class ServerOptions {
   static final String ENV = "PCIEFARM_SERVER";
   static final String DEFAULT = "127.0.0.1:50051";
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
 
   @Option(names = "--server", paramLabel = "HOST:PORT",
       description = "Server to talk to (default: $" + ENV + ", else " + DEFAULT + ").")
@@ -34,7 +40,7 @@ final class ServerOptions {
 
   PcieFarmClient connect() {
     if (unix != null && server != null) {
-      throw new IllegalArgumentException("give --server or --unix, not both");
+      throw new ParameterException(command.commandLine(), "give --server or --unix, not both");
     }
     return PcieFarmClient.connect(target());
   }

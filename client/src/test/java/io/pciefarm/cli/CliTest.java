@@ -317,6 +317,9 @@ class CliTest extends LiveServer {
     Result r = run("lspci", "--frobnicate");
     assertEquals(2, r.code());
     r.errLine();
+    Result both = run("ls", "--server", "127.0.0.1:1", "--unix", "/tmp/x.sock");
+    assertEquals(2, both.code());
+    assertTrue(both.errLine().contains("not both"), both.err());
     Result none = run("serve", "--no-tcp");
     assertEquals(2, none.code());
     assertTrue(none.errLine().contains("--no-tcp needs --unix"), none.err());
