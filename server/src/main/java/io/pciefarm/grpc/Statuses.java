@@ -3,13 +3,19 @@ package io.pciefarm.grpc;
 import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
+import com.google.rpc.PreconditionFailure;
+import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.pciefarm.config.ConfigAccessException;
 import io.pciefarm.farm.FarmException;
+import io.pciefarm.hotplug.HotPlugException;
+import io.pciefarm.ownership.LeaseException;
+import io.pciefarm.reset.ResetException;
 import io.pciefarm.topology.ConfigRetryException;
 import io.pciefarm.topology.TopologyException;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -32,6 +38,16 @@ import java.util.logging.Logger;
  *       <td>-</td></tr>
  *   <tr><td>{@link ConfigRetryException} (function not ready: Configuration Request Retry
  *       Status)</td><td>UNAVAILABLE: retry the access</td><td>-</td></tr>
+ *   <tr><td>{@link ResetException}</td><td>BAD_TARGET: NOT_FOUND; NO_METHOD, ROOT_BUS,
+ *       NOT_OWNER: FAILED_PRECONDITION; BUSY: ABORTED; DEADLINE_EXCEEDED</td>
+ *       <td>PreconditionFailure (type NO_METHOD, ROOT_BUS or OWNERSHIP, one violation per
+ *       blocking function); RetryInfo for BUSY</td></tr>
+ *   <tr><td>{@link LeaseException}</td><td>NOT_FOUND; UNAVAILABLE_GROUP: FAILED_PRECONDITION;
+ *       NOT_HOLDER: PERMISSION_DENIED; INVALID: INVALID_ARGUMENT; DEADLINE_EXCEEDED</td>
+ *       <td>PreconditionFailure (OWNERSHIP) for UNAVAILABLE_GROUP</td></tr>
+ *   <tr><td>{@link HotPlugException}</td><td>NO_SLOT: NOT_FOUND; WRONG_STATE:
+ *       FAILED_PRECONDITION; BAD_CARD: INVALID_ARGUMENT</td>
+ *       <td>PreconditionFailure (SLOT_STATE)</td></tr>
  *   <tr><td>other {@link IllegalArgumentException}</td><td>INVALID_ARGUMENT</td><td>-</td></tr>
  *   <tr><td>{@link RejectedExecutionException}</td><td>RESOURCE_EXHAUSTED</td><td>-</td></tr>
  *   <tr><td>anything else</td><td>INTERNAL, naming the exception; logged</td><td>-</td></tr>
@@ -90,6 +106,32 @@ public final class Statuses {
       return code == Status.Code.INVALID_ARGUMENT ? invalidArgument("spec", f.getMessage())
           : Status.fromCode(code).withDescription(clip(f.getMessage())).asRuntimeException();
     }
+    if (t instanceof ResetException r) {
+      return switch (r.kind()) {
+        case BAD_TARGET -> plain(Status.Code.NOT_FOUND, r.getMessage());
+        case NO_METHOD -> precondition(r.getMessage(), "NO_METHOD", List.of(""));
+        case ROOT_BUS -> precondition(r.getMessage(), "ROOT_BUS", List.of(""));
+        case NOT_OWNER -> precondition(r.getMessage(), "OWNERSHIP", r.blocking());
+        case BUSY -> retryable(Status.Code.ABORTED, r.getMessage(), BUSY_RETRY_DELAY);
+        case DEADLINE_EXCEEDED -> plain(Status.Code.DEADLINE_EXCEEDED, r.getMessage());
+      };
+    }
+    if (t instanceof LeaseException l) {
+      return switch (l.kind()) {
+        case NOT_FOUND -> plain(Status.Code.NOT_FOUND, l.getMessage());
+        case UNAVAILABLE_GROUP -> precondition(l.getMessage(), "OWNERSHIP", l.blocking());
+        case NOT_HOLDER -> plain(Status.Code.PERMISSION_DENIED, l.getMessage());
+        case INVALID -> invalidArgument("", l.getMessage());
+        case DEADLINE_EXCEEDED -> plain(Status.Code.DEADLINE_EXCEEDED, l.getMessage());
+      };
+    }
+    if (t instanceof HotPlugException h) {
+      return switch (h.kind()) {
+        case NO_SLOT -> plain(Status.Code.NOT_FOUND, h.getMessage());
+        case WRONG_STATE -> precondition(h.getMessage(), "SLOT_STATE", List.of(""));
+        case BAD_CARD -> invalidArgument("model", h.getMessage());
+      };
+    }
     if (t instanceof ConfigRetryException) {
       return Status.UNAVAILABLE.withDescription(t.getMessage()).asRuntimeException();
     }
@@ -118,6 +160,42 @@ public final class Statuses {
           .build()));
     }
     return StatusProto.toStatusRuntimeException(s.build());
+  }
+
+  /** The delay RetryInfo suggests after ABORTED for a busy scope (a reset in progress). */
+  static final java.time.Duration BUSY_RETRY_DELAY = java.time.Duration.ofMillis(100);
+
+  private static StatusRuntimeException plain(Status.Code code, String message) {
+    return Status.fromCode(code).withDescription(clip(message)).asRuntimeException();
+  }
+
+  /**
+   * FAILED_PRECONDITION with a google.rpc.PreconditionFailure holding one violation of
+   * {@code type} per entry. Entries are the engine's "ADDRESS (who holds it)" texts: the subject
+   * is the address, the description the whole entry. An empty entry is a violation without a
+   * subject.
+   */
+  static StatusRuntimeException precondition(String message, String type, List<String> entries) {
+    PreconditionFailure.Builder failure = PreconditionFailure.newBuilder();
+    for (String entry : entries) {
+      int paren = entry.indexOf(" (");
+      failure.addViolations(PreconditionFailure.Violation.newBuilder().setType(type)
+          .setSubject(paren < 0 ? entry : entry.substring(0, paren))
+          .setDescription(entry.isEmpty() ? clip(message) : entry));
+    }
+    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        .setCode(Code.FAILED_PRECONDITION_VALUE).setMessage(clip(message))
+        .addDetails(Any.pack(failure.build())).build());
+  }
+
+  /** {@code code} with a google.rpc.RetryInfo suggesting {@code delay}. */
+  static StatusRuntimeException retryable(Status.Code code, String message,
+      java.time.Duration delay) {
+    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+        .setCode(code.value()).setMessage(clip(message))
+        .addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(
+            com.google.protobuf.Duration.newBuilder().setSeconds(delay.getSeconds())
+                .setNanos(delay.getNano())).build())).build());
   }
 
   /** RESOURCE_EXHAUSTED with {@code message}. */
