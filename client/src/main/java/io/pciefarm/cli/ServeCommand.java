@@ -1,0 +1,112 @@
+package io.pciefarm.cli;
+
+import io.pciefarm.farm.TopologyFiles;
+import io.pciefarm.grpc.PcieFarmServer;
+import io.pciefarm.proto.v1.HierarchySpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pciefarm serve}: runs the server until interrupted (Ctrl-C, SIGTERM), then shuts down
+ * gracefully. Without {@code --topology} it hosts the embedded example farm.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = {
+    "Run the pciefarm gRPC server until interrupted.",
+    "Without --topology it hosts the embedded examples, which cover the whole catalog."})
+final class ServeCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "50051",
+      description = "TCP port (default ${DEFAULT-VALUE}); 0 picks a free one.")
+  int port;
+
+  @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+      description = "Address to listen on for TCP (default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--no-tcp", description = "Listen only on the Unix socket.")
+  boolean noTcp;
+
+  @Option(names = "--unix", paramLabel = "PATH",
+      description = "Also listen on this Unix domain socket (Linux).")
+  Path unix;
+
+  @Option(names = "--topology", paramLabel = "FILE", arity = "1..*",
+      description = "Topology files to host (protobuf JSON, or an embedded example name)"
+          + " instead of the default farm.")
+  List<String> topologies = new ArrayList<>();
+
+  @Option(names = "--max-batch", paramLabel = "N",
+      defaultValue = "" + PcieFarmServer.DEFAULT_MAX_BATCH_ACCESSES,
+      description = "Most accesses one batch may carry (default ${DEFAULT-VALUE}).")
+  int maxBatch;
+
+  @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
+      description = "How long shutdown lets calls finish (default ${DEFAULT-VALUE}).")
+  int graceSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    if (noTcp && unix == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--no-tcp needs --unix PATH: there would be no listener");
+    }
+    PcieFarmServer.Builder b = PcieFarmServer.builder().maxBatchAccesses(maxBatch)
+        .shutdownGrace(Duration.ofSeconds(graceSeconds));
+    if (!noTcp) {
+      b.bind(bind).port(port);
+    }
+    if (unix != null) {
+      b.unixSocket(unix);
+    }
+    if (topologies.isEmpty()) {
+      b.defaultFarm();
+    } else {
+      for (String t : topologies) {
+        b.hierarchy(read(t));
+      }
+    }
+    PcieFarmServer server = b.start();
+    Thread hook = new Thread(server::close, "pciefarm-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    PrintWriter out = spec.commandLine().getOut();
+    List<String> where = new ArrayList<>();
+    if (server.tcpTarget() != null) {
+      where.add(server.tcpTarget());
+    }
+    if (server.unixSocket() != null) {
+      where.add("unix:" + server.unixSocket());
+    }
+    out.printf("pciefarm: serving %d hierarchies (%s) on %s [%s]%n", server.farm().size(),
+        server.farm().list().stream().map(h -> h.name()).collect(Collectors.joining(", ")),
+        String.join(" and ", where), server.transport().name().toLowerCase());
+    out.flush();
+    try {
+      server.awaitTermination();
+    } catch (InterruptedException e) {
+      server.close();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it is what stopped the server
+      }
+    }
+    return 0;
+  }
+
+  static HierarchySpec read(String file) {
+    return TopologyFiles.EXAMPLES.contains(file) && !Path.of(file).toFile().exists()
+        ? TopologyFiles.example(file) : TopologyFiles.read(Path.of(file));
+  }
+}

@@ -1,0 +1,58 @@
+package io.pciefarm.client;
+
+/**
+ * One function's config space. Reads of a function that is not there return all ones, as on
+ * hardware. Reads are retried on UNAVAILABLE; writes never are.
+ */
+public final class FunctionHandle {
+  private final PcieFarmClient client;
+  private final Address address;
+
+  FunctionHandle(PcieFarmClient client, Address address) {
+    this.client = client;
+    this.address = address;
+  }
+
+  public Address address() {
+    return address;
+  }
+
+  public int readByte(int offset) {
+    return client.read(address, offset, 1);
+  }
+
+  public int readWord(int offset) {
+    return client.read(address, offset, 2);
+  }
+
+  public int readDword(int offset) {
+    return client.read(address, offset, 4);
+  }
+
+  /** A read of {@code width} (1, 2 or 4) bytes. */
+  public int read(int offset, int width) {
+    return client.read(address, offset, width);
+  }
+
+  /** @return true when the function was there to receive it */
+  public boolean writeByte(int offset, int value) {
+    return client.write(address, offset, 1, value);
+  }
+
+  public boolean writeWord(int offset, int value) {
+    return client.write(address, offset, 2, value);
+  }
+
+  public boolean writeDword(int offset, int value) {
+    return client.write(address, offset, 4, value);
+  }
+
+  public boolean write(int offset, int width, int value) {
+    return client.write(address, offset, width, value);
+  }
+
+  @Override
+  public String toString() {
+    return address.toString();
+  }
+}

@@ -1,0 +1,329 @@
+package io.pciefarm.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.pciefarm.grpc.Transport;
+import io.pciefarm.proto.v1.ConfigServiceGrpc;
+import io.pciefarm.proto.v1.CreateHierarchyRequest;
+import io.pciefarm.proto.v1.DeleteHierarchyRequest;
+import io.pciefarm.proto.v1.FarmServiceGrpc;
+import io.pciefarm.proto.v1.GetHierarchyRequest;
+import io.pciefarm.proto.v1.GetServerInfoRequest;
+import io.pciefarm.proto.v1.GetTopologyRequest;
+import io.pciefarm.proto.v1.HierarchyInfo;
+import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.ListHierarchiesRequest;
+import io.pciefarm.proto.v1.ReadRequest;
+import io.pciefarm.proto.v1.ServerInfo;
+import io.pciefarm.proto.v1.TopologySnapshot;
+import io.pciefarm.proto.v1.Width;
+import io.pciefarm.proto.v1.WriteRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A connection to a pciefarm server.
+ *
+ * <pre>{@code
+ * try (PcieFarmClient farm = PcieFarmClient.connect("127.0.0.1:50051")) {
+ *   FunctionHandle nvme = farm.hierarchy("storage-switch").function("03:00.0");
+ *   int ids = nvme.readDword(0);
+ * }
+ * }</pre>
+ *
+ * <h2>Retries</h2>
+ * Idempotent calls (config reads, ListHierarchies, GetHierarchy, GetTopology, GetServerInfo,
+ * health checks) are retried by
+ * gRPC on UNAVAILABLE, up to {@value #MAX_ATTEMPTS} attempts with exponential backoff. Config
+ * writes and hierarchy creation/deletion change state (a write may clear RW1C bits or trigger an
+ * FLR) and are never retried: a failure is reported as it is.
+ *
+ * <p>Thread-safe: share one client; calls on it may come from any thread.
+ */
+public final class PcieFarmClient implements AutoCloseable {
+  /** Attempts the retry policy allows an idempotent call, the first included. */
+  public static final int MAX_ATTEMPTS = 4;
+  /** Deadline of every unary call unless {@link Options#callTimeout} says otherwise. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
+  private final ManagedChannel channel;
+  private final EventLoopGroup ownGroup;
+  private final String target;
+  private final Duration callTimeout;
+  private final FarmServiceGrpc.FarmServiceBlockingStub farm;
+  private final ConfigServiceGrpc.ConfigServiceBlockingStub config;
+
+  /** Connection settings beyond the address. */
+  public record Options(Duration callTimeout, int maxInboundMessageBytes) {
+    public static Options defaults() {
+      return new Options(DEFAULT_CALL_TIMEOUT, 64 << 20);
+    }
+
+    public Options withCallTimeout(Duration timeout) {
+      return new Options(timeout, maxInboundMessageBytes);
+    }
+  }
+
+  private PcieFarmClient(ManagedChannel channel, EventLoopGroup ownGroup, String target,
+      Options options) {
+    this.channel = channel;
+    this.ownGroup = ownGroup;
+    this.target = target;
+    this.callTimeout = options.callTimeout();
+    this.farm = FarmServiceGrpc.newBlockingStub(channel);
+    this.config = ConfigServiceGrpc.newBlockingStub(channel);
+  }
+
+  /**
+   * Connects to {@code host:port} ({@code [v6addr]:port} for IPv6), or to a Unix socket given
+   * as {@code unix:PATH}. The connection is made lazily, on the first call.
+   */
+  public static PcieFarmClient connect(String target) {
+    return connect(target, Options.defaults());
+  }
+
+  public static PcieFarmClient connect(String target, Options options) {
+    Objects.requireNonNull(target, "target");
+    if (target.startsWith("unix:")) {
+      return connectUnix(Path.of(target.substring("unix:".length())), options);
+    }
+    int colon = target.lastIndexOf(':');
+    if (colon <= 0 || colon == target.length() - 1) {
+      throw new IllegalArgumentException("'" + target
+          + "' is not a server address: expected HOST:PORT, e.g. 127.0.0.1:50051, or unix:PATH");
+    }
+    String host = target.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(target.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("'" + target.substring(colon + 1)
+          + "' in '" + target + "' is not a TCP port (1..65535)");
+    }
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(host, port);
+    return new PcieFarmClient(configure(b, options).build(), null, target, options);
+  }
+
+  /** Connects to a server's Unix domain socket (needs epoll, i.e. Linux). */
+  public static PcieFarmClient connectUnix(Path socket) {
+    return connectUnix(socket, Options.defaults());
+  }
+
+  public static PcieFarmClient connectUnix(Path socket, Options options) {
+    Transport t = Transport.best();
+    Class<? extends io.netty.channel.Channel> type = t.unixChannel();
+    EventLoopGroup group = t.newEventLoopGroup(1, "pciefarm-client");
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(
+        new DomainSocketAddress(socket.toAbsolutePath().toString()))
+        .eventLoopGroup(group).channelType(type);
+    return new PcieFarmClient(configure(b, options).build(), group, "unix:" + socket, options);
+  }
+
+  private static NettyChannelBuilder configure(NettyChannelBuilder b, Options options) {
+    return b.usePlaintext()
+        .maxInboundMessageSize(options.maxInboundMessageBytes())
+        .disableServiceConfigLookUp()
+        .defaultServiceConfig(retryServiceConfig())
+        .enableRetry()
+        .maxRetryAttempts(MAX_ATTEMPTS);
+  }
+
+  /**
+   * gRPC service config: retry on UNAVAILABLE for the idempotent methods only. Numbers are
+   * doubles because the service config is JSON.
+   */
+  static Map<String, Object> retryServiceConfig() {
+    List<Map<String, Object>> names = List.of(
+        method("pciefarm.v1.ConfigService", "Read"),
+        method("pciefarm.v1.FarmService", "ListHierarchies"),
+        method("pciefarm.v1.FarmService", "GetHierarchy"),
+        method("pciefarm.v1.FarmService", "GetTopology"),
+        method("pciefarm.v1.FarmService", "GetServerInfo"),
+        method("grpc.health.v1.Health", "Check"));
+    Map<String, Object> retry = Map.of(
+        "maxAttempts", (double) MAX_ATTEMPTS,
+        "initialBackoff", "0.05s",
+        "maxBackoff", "1s",
+        "backoffMultiplier", 2.0,
+        "retryableStatusCodes", List.of("UNAVAILABLE"));
+    return Map.of("methodConfig", List.of(Map.of("name", names, "retryPolicy", retry)));
+  }
+
+  private static Map<String, Object> method(String service, String method) {
+    return Map.of("service", service, "method", method);
+  }
+
+  /**
+   * The underlying channel, for raw stubs of services this library does not wrap yet (reset,
+   * hot-plug, events, leases) or of grpc's own (health, reflection).
+   */
+  public io.grpc.Channel channel() {
+    return channel;
+  }
+
+  /** What this client connects to, as given. */
+  public String target() {
+    return target;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Farm
+
+  /** Every hierarchy, in segment order. */
+  public List<HierarchyInfo> hierarchies() {
+    return call("listing hierarchies", () -> farm().listHierarchies(
+        ListHierarchiesRequest.getDefaultInstance()).getHierarchiesList());
+  }
+
+  /** A handle on the hierarchy called {@code name}; nothing is checked until it is used. */
+  public HierarchyHandle hierarchy(String name) {
+    return new HierarchyHandle(this, name);
+  }
+
+  /** Builds a hierarchy on the server. Not retried. */
+  public HierarchyHandle createHierarchy(HierarchySpec spec) {
+    HierarchyInfo info = call("creating a hierarchy", () -> farm().createHierarchy(
+        CreateHierarchyRequest.newBuilder().setSpec(spec).build()));
+    return new HierarchyHandle(this, info.getName(), info);
+  }
+
+  /** Deletes a hierarchy; returns what it was. Not retried. */
+  public HierarchyInfo deleteHierarchy(String name) {
+    return call("deleting a hierarchy", () -> farm().deleteHierarchy(
+        DeleteHierarchyRequest.newBuilder().setName(name).build()).getDeleted());
+  }
+
+  HierarchyInfo hierarchyInfo(String name) {
+    return call("getting hierarchy " + name, () -> farm().getHierarchy(
+        GetHierarchyRequest.newBuilder().setName(name).build()));
+  }
+
+  /** The live topology of one hierarchy, or of the whole farm for {@code null} or "". */
+  public TopologySnapshot topology(String hierarchy) {
+    return call("getting the topology", () -> farm().getTopology(
+        GetTopologyRequest.newBuilder().setHierarchy(hierarchy == null ? "" : hierarchy)
+            .build()));
+  }
+
+  /** The server's version, services and limits (e.g. the most accesses a batch may carry). */
+  public ServerInfo serverInfo() {
+    return call("getting server info", () -> farm().getServerInfo(
+        GetServerInfoRequest.getDefaultInstance()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Config
+
+  /** A handle on the function at {@code address} ({@code DDDD:BB:DD.F}). */
+  public FunctionHandle function(String address) {
+    return new FunctionHandle(this, Address.parse(address));
+  }
+
+  public FunctionHandle function(Address address) {
+    return new FunctionHandle(this, address);
+  }
+
+  /** One config read; all ones where no function answers. Retried on UNAVAILABLE. */
+  public int read(Address address, int offset, int width) {
+    return call("reading config space", () -> config().read(ReadRequest.newBuilder()
+        .setAddress(address.toString()).setOffset(offset).setWidth(width(width)).build())
+        .getValue());
+  }
+
+  /**
+   * One config write; dropped where no function answers. Never retried.
+   *
+   * @return true when a function received it
+   */
+  public boolean write(Address address, int offset, int width, int value) {
+    return call("writing config space", () -> config().write(WriteRequest.newBuilder()
+        .setAddress(address.toString()).setOffset(offset).setWidth(width(width)).setValue(value)
+        .build()).getPresent());
+  }
+
+  /**
+   * Opens a batch stream. Close it when done; it is not thread-safe, but several streams may be
+   * open at once.
+   *
+   * @param window how many batches may be in flight before {@link ConfigStream#submit} waits
+   */
+  public ConfigStream openStream(int window) {
+    return new ConfigStream(ConfigServiceGrpc.newStub(channel), window);
+  }
+
+  /** {@link #openStream(int)} with a window of 8 batches. */
+  public ConfigStream openStream() {
+    return openStream(8);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Health
+
+  /** The server's health for {@code service} ("" for the whole server). */
+  public HealthCheckResponse.ServingStatus health(String service) {
+    return call("checking health", () -> HealthGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus());
+  }
+
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      if (ownGroup != null) {
+        ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      }
+    }
+  }
+
+  private FarmServiceGrpc.FarmServiceBlockingStub farm() {
+    return farm.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private ConfigServiceGrpc.ConfigServiceBlockingStub config() {
+    return config.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  static Width width(int bytes) {
+    return switch (bytes) {
+      case 1 -> Width.WIDTH_BYTE;
+      case 2 -> Width.WIDTH_WORD;
+      case 4 -> Width.WIDTH_DWORD;
+      default -> throw new IllegalArgumentException("access width " + bytes
+          + " is not 1, 2 or 4 bytes");
+    };
+  }
+
+  <T> T call(String what, Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (StatusRuntimeException e) {
+      throw PcieFarmException.of(e, what + " on " + target);
+    }
+  }
+}

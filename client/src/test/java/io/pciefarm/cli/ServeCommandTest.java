@@ -1,0 +1,106 @@
+package io.pciefarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.pciefarm.client.PcieFarmClient;
+import io.pciefarm.proto.v1.HierarchyInfo;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code pciefarm serve}: starts, answers health checks and requests, stops when interrupted. */
+class ServeCommandTest {
+  @TempDir
+  Path dir;
+
+  /** A serve command running in a thread, and what it printed. */
+  private static final class Serving implements AutoCloseable {
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+    final AtomicInteger code = new AtomicInteger(-1);
+    final Thread thread;
+
+    Serving(String... args) throws InterruptedException {
+      thread = new Thread(() -> code.set(PcieFarmCli.run(args, new PrintWriter(out, true),
+          new PrintWriter(err, true))), "serve-under-test");
+      thread.start();
+      for (int i = 0; i < 600 && !out.toString().contains("serving") && thread.isAlive(); i++) {
+        Thread.sleep(50);
+      }
+      assertTrue(out.toString().contains("serving"), "serve did not start: " + err);
+    }
+
+    @Override
+    public void close() {
+      thread.interrupt();
+      try {
+        thread.join(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for serve to stop", e);
+      }
+      assertFalse(thread.isAlive(), "serve did not stop when interrupted");
+    }
+  }
+
+  @Test
+  void servesTheDefaultFarmOnTcpAndUnixUntilInterrupted() throws Exception {
+    Path socket = dir.resolve("farm.sock");
+    Serving s = new Serving("serve", "--port", "0", "--unix", socket.toString());
+    String target;
+    try (s) {
+      Matcher m = Pattern.compile("on (127\\.0\\.0\\.1:\\d+) and unix:").matcher(s.out.toString());
+      assertTrue(m.find(), s.out.toString());
+      target = m.group(1);
+      assertTrue(s.out.toString().contains("serving 5 hierarchies"), s.out.toString());
+      try (PcieFarmClient tcp = PcieFarmClient.connect(target);
+          PcieFarmClient unix = PcieFarmClient.connectUnix(socket)) {
+        assertEquals(ServingStatus.SERVING, tcp.health(""));
+        assertEquals(ServingStatus.SERVING, unix.health("pciefarm.v1.ConfigService"));
+        assertEquals(List.of("gpu-passthrough", "storage-switch", "legacy-bridge",
+            "hotplug-rack", "catalog-showcase"),
+            tcp.hierarchies().stream().map(HierarchyInfo::getName).toList());
+        assertEquals(0x144d, unix.function("0001:03:00.0").readWord(0));
+      }
+      // The CLI talks to it too.
+      CliTest.Result ls = CliTest.run("ls", "--unix", socket.toString());
+      assertEquals(0, ls.code(), ls.err());
+    }
+    assertEquals(0, s.code.get(), s.err.toString());
+    assertFalse(Files.exists(socket), "the socket file is removed on exit");
+    CliTest.Result after = CliTest.run("ls", "--server", target);
+    assertEquals(1, after.code());
+  }
+
+  @Test
+  void servesTheTopologiesItIsGiven() throws Exception {
+    Path socket = dir.resolve("t.sock");
+    try (Serving s = new Serving("serve", "--no-tcp", "--unix", socket.toString(),
+        "--topology", "storage-switch.json", "legacy-bridge.json")) {
+      assertTrue(s.out.toString().contains("serving 2 hierarchies (storage-switch, legacy-bridge)"),
+          s.out.toString());
+      try (PcieFarmClient c = PcieFarmClient.connectUnix(socket)) {
+        assertEquals(2, c.hierarchies().size());
+        assertEquals("storage-switch", c.hierarchy("storage-switch").info().getSpec().getName());
+      }
+    }
+  }
+
+  @Test
+  void aBadTopologyFileIsOneLine() {
+    CliTest.Result r = CliTest.run("serve", "--port", "0", "--topology",
+        dir.resolve("missing.json").toString());
+    assertEquals(1, r.code());
+    assertTrue(r.errLine().contains("missing.json"), r.err());
+  }
+}

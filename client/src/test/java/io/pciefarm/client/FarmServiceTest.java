@@ -1,0 +1,220 @@
+package io.pciefarm.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.pciefarm.farm.TopologyFiles;
+import io.pciefarm.ownership.Assignability;
+import io.pciefarm.proto.v1.CreateHierarchyRequest;
+import io.pciefarm.proto.v1.DeleteHierarchyRequest;
+import io.pciefarm.proto.v1.DeviceSpec;
+import io.pciefarm.proto.v1.FarmServiceGrpc;
+import io.pciefarm.proto.v1.FunctionInfo;
+import io.pciefarm.proto.v1.HierarchyInfo;
+import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.TopologySnapshot;
+import io.pciefarm.topology.Hierarchy;
+import io.pciefarm.topology.PciFunction;
+import io.pciefarm.topology.TopologyTree;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** FarmService end to end over real Netty: every RPC and every status it answers with. */
+class FarmServiceTest extends LiveServer {
+
+  private static HierarchySpec small(String name, int segment) {
+    return HierarchySpec.newBuilder().setName(name).setSegment(segment)
+        .setDescription("test hierarchy")
+        .addDevices(DeviceSpec.newBuilder().setDevice(1).setModel("root-port-acs")
+            .addChildren(DeviceSpec.newBuilder().setDevice(0).setModel("nvme-ssd")))
+        .build();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void listsTheDefaultFarmInSegmentOrder(Via via) {
+    List<HierarchyInfo> all = client(via).hierarchies();
+    List<String> names = all.stream().map(HierarchyInfo::getName).toList();
+    assertEquals(List.of("gpu-passthrough", "storage-switch", "legacy-bridge", "hotplug-rack",
+        "catalog-showcase"), names.stream().filter(n -> !n.startsWith("test-")).toList());
+    for (HierarchyInfo h : all) {
+      Hierarchy engine = server.farm().get(h.getName());
+      assertEquals(engine.segment(), h.getSegment());
+      assertEquals(engine.functions().size(), h.getFunctionCount());
+      assertEquals(engine.buses().size(), h.getBusCount());
+      assertEquals(engine.groups().count(), h.getGroupCount());
+      assertFalse(h.hasSpec(), "listings leave the spec out");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void getHierarchyReturnsTheSpecItWasBuiltFrom(Via via) {
+    HierarchyInfo info = client(via).hierarchy("storage-switch").info();
+    assertEquals(TopologyFiles.example("storage-switch.json"), info.getSpec());
+    assertEquals(1, client(via).hierarchy("storage-switch").segment());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void unknownHierarchyIsNotFoundAndNamesWhatExists(Via via) {
+    PcieFarmException e = expect(Status.Code.NOT_FOUND,
+        () -> client(via).hierarchy("no-such-thing").info());
+    assertTrue(e.getMessage().contains("no-such-thing") && e.getMessage().contains("gpu-passthrough"),
+        e.getMessage());
+    expect(Status.Code.NOT_FOUND, () -> client(via).topology("no-such-thing"));
+    expect(Status.Code.NOT_FOUND, () -> client(via).deleteHierarchy("no-such-thing"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void createUseAndDelete(Via via) {
+    PcieFarmClient c = client(via);
+    String name = "test-create-" + via.name().toLowerCase();
+    int segment = via == Via.TCP ? 0x100 : 0x101;
+    HierarchyHandle h = c.createHierarchy(small(name, segment));
+    assertEquals(segment, h.segment());
+    HierarchyInfo info = h.info();
+    assertEquals(2, info.getFunctionCount());
+    assertEquals(small(name, segment), info.getSpec());
+    assertTrue(c.hierarchies().stream().anyMatch(x -> x.getName().equals(name)));
+
+    // The NVMe drive below the root port answers its IDs at 01:00.0 of the new segment.
+    assertEquals(0x144d, h.function("01:00.0").readWord(0));
+    TopologySnapshot t = h.topology();
+    assertEquals(List.of(String.format("%04x:00:01.0", segment),
+        String.format("%04x:01:00.0", segment)),
+        t.getFunctionsList().stream().map(FunctionInfo::getAddress).toList());
+
+    HierarchyInfo deleted = c.deleteHierarchy(name);
+    assertEquals(name, deleted.getName());
+    assertEquals(small(name, segment), deleted.getSpec());
+    expect(Status.Code.NOT_FOUND, h::info);
+    // Its segment is gone: config requests there are NOT_FOUND, naming the segment.
+    PcieFarmException gone = expect(Status.Code.NOT_FOUND,
+        () -> c.function(String.format("%04x:01:00.0", segment)).readWord(0));
+    assertTrue(gone.getMessage().contains(String.format("%04x", segment)), gone.getMessage());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void duplicatesAreAlreadyExists(Via via) {
+    PcieFarmClient c = client(via);
+    PcieFarmException byName = expect(Status.Code.ALREADY_EXISTS,
+        () -> c.createHierarchy(small("storage-switch", 0x200)));
+    assertTrue(byName.getMessage().contains("storage-switch"), byName.getMessage());
+    PcieFarmException bySegment = expect(Status.Code.ALREADY_EXISTS,
+        () -> c.createHierarchy(small("test-dup-segment-" + via.name().toLowerCase(), 1)));
+    assertTrue(bySegment.getMessage().contains("0001"), bySegment.getMessage());
+    assertEquals(5, c.hierarchies().stream().filter(x -> !x.getName().startsWith("test-"))
+        .count());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void invalidTopologyIsInvalidArgumentWithThePlace(Via via) {
+    HierarchySpec bad = HierarchySpec.newBuilder().setName("test-bad").setSegment(0x300)
+        .addDevices(DeviceSpec.newBuilder().setDevice(1).setModel("root-port-acs"))
+        .addDevices(DeviceSpec.newBuilder().setDevice(2).setModel("root-port-acs")
+            .addChildren(DeviceSpec.newBuilder().setDevice(0).setModel("warp-drive")))
+        .build();
+    PcieFarmException e = expect(Status.Code.INVALID_ARGUMENT,
+        () -> client(via).createHierarchy(bad));
+    assertTrue(e.getMessage().startsWith("devices[1].children[0]"), e.getMessage());
+    assertTrue(e.getMessage().contains("warp-drive"), e.getMessage());
+    assertEquals(1, e.badFields().size());
+    assertTrue(e.badFields().get(0).startsWith("spec.devices[1].children[0]"),
+        e.badFields().toString());
+
+    PcieFarmException name = expect(Status.Code.INVALID_ARGUMENT, () -> client(via)
+        .createHierarchy(small("Not A Name", 0x301)));
+    assertEquals(List.of("spec.name"), name.badFields());
+    expect(Status.Code.NOT_FOUND, () -> client(via).hierarchy("test-bad").info());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void missingFieldsAreInvalidArgument(Via via) {
+    FarmServiceGrpc.FarmServiceBlockingStub stub =
+        FarmServiceGrpc.newBlockingStub(client(via).channel());
+    StatusRuntimeException noSpec = expectRaw(Status.Code.INVALID_ARGUMENT,
+        () -> stub.createHierarchy(CreateHierarchyRequest.getDefaultInstance()));
+    assertEquals(List.of("spec"), fields(noSpec));
+    StatusRuntimeException noName = expectRaw(Status.Code.INVALID_ARGUMENT,
+        () -> stub.deleteHierarchy(DeleteHierarchyRequest.getDefaultInstance()));
+    assertEquals(List.of("name"), fields(noName));
+  }
+
+  static List<String> fields(StatusRuntimeException e) {
+    List<String> out = new ArrayList<>();
+    com.google.rpc.Status s = StatusProto.fromThrowable(e);
+    for (Any any : s.getDetailsList()) {
+      try {
+        for (BadRequest.FieldViolation v : any.unpack(BadRequest.class).getFieldViolationsList()) {
+          out.add(v.getField());
+        }
+      } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+        throw new AssertionError(ex);
+      }
+    }
+    return out;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void topologyMatchesTheEngine(Via via) {
+    for (Hierarchy h : server.farm().list()) {
+      if (h.name().startsWith("test-")) {
+        continue;
+      }
+      TopologySnapshot t = client(via).topology(h.name());
+      assertEquals(TopologyTree.render(h), t.getTree());
+      assertEquals(h.functions().size(), t.getFunctionsCount());
+      for (FunctionInfo f : t.getFunctionsList()) {
+        assertTrue(f.getReachable(), f.toString());
+        Address a = Address.parse(f.getAddress());
+        assertEquals(a.packed(), f.getPackedAddress());
+        PciFunction engine = h.lookup(a.bus(), a.devfn());
+        assertEquals(h.name(), f.getHierarchy());
+        assertEquals(engine.deviceModel().name(), f.getModel());
+        assertEquals(engine.config().read(0, 2), f.getVendorId());
+        assertEquals(engine.config().read(2, 2), f.getDeviceId());
+        assertEquals(engine.config().layout().size(), f.getConfigSize());
+        assertEquals(engine.isBridge(), f.getBridge());
+        assertEquals(engine.isHost(), f.getHost());
+        assertEquals(h.groups().groupOf(engine), f.getIsolationGroup());
+        assertEquals(Hierarchy.physicalSlot(engine), f.getSlot());
+        Assignability as = Assignability.of(engine);
+        assertEquals(as.assignable(), f.getAssignable());
+        assertEquals(as.reasons().size(), f.getNotAssignableReasonsCount());
+        if (engine.isBridge()) {
+          assertEquals(engine.secondaryBusNumber(), f.getSecondaryBus());
+        }
+      }
+      List<String> addresses = t.getFunctionsList().stream().map(FunctionInfo::getAddress)
+          .toList();
+      assertEquals(addresses.stream().sorted().toList(), addresses, "address order");
+    }
+    // The storage shelf's downstream ports carry their slot numbers; a slot shows up.
+    assertTrue(client(via).topology("storage-switch").getFunctionsList().stream()
+        .anyMatch(f -> f.getSlot() != 0));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void wholeFarmTopologyDrawsEverySegment(Via via) {
+    TopologySnapshot t = client(via).topology("");
+    List<Hierarchy> all = server.farm().list();
+    assertEquals(all.size(), t.getHierarchiesCount());
+    assertEquals(TopologyTree.render(all), t.getTree());
+    assertEquals(all.stream().mapToInt(h -> h.functions().size()).sum(), t.getFunctionsCount());
+  }
+}
