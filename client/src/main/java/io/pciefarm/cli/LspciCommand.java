@@ -42,8 +42,10 @@ final class LspciCommand implements Callable<Integer> {
   String ids;
 
   @Option(names = "-v", description = "Be verbose: subsystem, bus numbers, IOMMU group,"
-      + " capabilities, reset methods, assignability.")
-  boolean verbose;
+      + " capabilities, reset methods, assignability. May be repeated (-vv, -vvv), as lspci's.")
+  boolean[] verbosity = new boolean[0];
+
+  private boolean verbose;
 
   @Option(names = "-t", description = "Show the tree, as lspci -t does.")
   boolean tree;
@@ -53,6 +55,7 @@ final class LspciCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    verbose = verbosity.length > 0;
     DeviceFilter filter = new DeviceFilter();
     try {
       if (slot != null) {

@@ -372,6 +372,10 @@ final class SetpciCommand implements Callable<Integer> {
   }
 
   private static Long tryHex(String s) {
+    // setpci parses with strtoul(..., 16), which takes an optional 0x prefix.
+    if (s.length() > 2 && (s.startsWith("0x") || s.startsWith("0X"))) {
+      s = s.substring(2);
+    }
     if (s.isEmpty() || s.length() > 8) {
       return null;
     }

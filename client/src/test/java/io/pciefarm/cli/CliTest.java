@@ -245,6 +245,34 @@ class CliTest extends LiveServer {
     }
   }
 
+  /** setpci parses numbers with strtoul(..., 16): a 0x prefix is fine, for values and offsets. */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void setpciAcceptsA0xPrefixAsSetpciDoes(Via via) {
+    PciFunction f = engine(NVME);
+    int before = f.config().read(4, 2);
+    try {
+      Result w = run(at(via, "setpci", "-s", NVME, "COMMAND=0x6", "0x04.w"));
+      assertEquals(0, w.code(), w.err());
+      assertEquals("0006", w.out().strip());
+    } finally {
+      f.config().write(4, 2, before);
+    }
+  }
+
+  /** lspci's -v may be given more than once (-vv, -vvv). */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void lspciTakesRepeatedVerbosity(Via via) {
+    Result one = run(at(via, "lspci", "-s", NVME, "-v"));
+    Result two = run(at(via, "lspci", "-s", NVME, "-vv"));
+    Result three = run(at(via, "lspci", "-s", NVME, "-v", "-v", "-v"));
+    assertEquals(0, two.code(), two.err());
+    assertEquals(0, three.code(), three.err());
+    assertEquals(one.out(), two.out());
+    assertTrue(two.out().contains("Capabilities: [60] Express"), two.out());
+  }
+
   @ParameterizedTest
   @EnumSource(Via.class)
   void setpciBridgeRegistersAndWildcards(Via via) {
