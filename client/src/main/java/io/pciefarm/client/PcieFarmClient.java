@@ -12,15 +12,28 @@ import io.pciefarm.grpc.Transport;
 import io.pciefarm.proto.v1.ConfigServiceGrpc;
 import io.pciefarm.proto.v1.CreateHierarchyRequest;
 import io.pciefarm.proto.v1.DeleteHierarchyRequest;
+import io.pciefarm.proto.v1.EventFilter;
+import io.pciefarm.proto.v1.EventStreamItem;
 import io.pciefarm.proto.v1.FarmServiceGrpc;
 import io.pciefarm.proto.v1.GetHierarchyRequest;
+import io.pciefarm.proto.v1.GetResetMethodsRequest;
 import io.pciefarm.proto.v1.GetServerInfoRequest;
 import io.pciefarm.proto.v1.GetTopologyRequest;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.HotPlugServiceGrpc;
 import io.pciefarm.proto.v1.ListHierarchiesRequest;
+import io.pciefarm.proto.v1.ListSlotsRequest;
+import io.pciefarm.proto.v1.ProbeResetResponse;
 import io.pciefarm.proto.v1.ReadRequest;
+import io.pciefarm.proto.v1.ResetMethod;
+import io.pciefarm.proto.v1.ResetMethods;
+import io.pciefarm.proto.v1.ResetResponse;
+import io.pciefarm.proto.v1.ResetServiceGrpc;
 import io.pciefarm.proto.v1.ServerInfo;
+import io.pciefarm.proto.v1.SetResetMethodsRequest;
+import io.pciefarm.proto.v1.SlotState;
+import io.pciefarm.proto.v1.SubscribeRequest;
 import io.pciefarm.proto.v1.TopologySnapshot;
 import io.pciefarm.proto.v1.Width;
 import io.pciefarm.proto.v1.WriteRequest;
@@ -29,7 +42,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -44,10 +59,12 @@ import java.util.function.Supplier;
  *
  * <h2>Retries</h2>
  * Idempotent calls (config reads, ListHierarchies, GetHierarchy, GetTopology, GetServerInfo,
- * health checks) are retried by
- * gRPC on UNAVAILABLE, up to {@value #MAX_ATTEMPTS} attempts with exponential backoff. Config
- * writes and hierarchy creation/deletion change state (a write may clear RW1C bits or trigger an
- * FLR) and are never retried: a failure is reported as it is.
+ * ProbeReset, GetResetMethods, ListSlots, GetSlot, health checks) are retried by gRPC on
+ * UNAVAILABLE, up to {@value #MAX_ATTEMPTS} attempts with exponential backoff. Config writes,
+ * hierarchy creation/deletion, resets, reset-method changes and hot-plug actions change state (a
+ * write may clear RW1C bits or trigger an FLR) and are never retried: a failure is reported as
+ * it is. Resets and hot-plug actions carry a fresh request_id, for servers that replay a
+ * repeated one.
  *
  * <p>Thread-safe: share one client; calls on it may come from any thread.
  */
@@ -63,6 +80,9 @@ public final class PcieFarmClient implements AutoCloseable {
   private final Duration callTimeout;
   private final FarmServiceGrpc.FarmServiceBlockingStub farm;
   private final ConfigServiceGrpc.ConfigServiceBlockingStub config;
+  private final ResetServiceGrpc.ResetServiceBlockingStub resets;
+  private final ResetServiceGrpc.ResetServiceStub resetsAsync;
+  private final HotPlugServiceGrpc.HotPlugServiceBlockingStub hotPlug;
 
   /** Connection settings beyond the address. */
   public record Options(Duration callTimeout, int maxInboundMessageBytes) {
@@ -83,6 +103,9 @@ public final class PcieFarmClient implements AutoCloseable {
     this.callTimeout = options.callTimeout();
     this.farm = FarmServiceGrpc.newBlockingStub(channel);
     this.config = ConfigServiceGrpc.newBlockingStub(channel);
+    this.resets = ResetServiceGrpc.newBlockingStub(channel);
+    this.resetsAsync = ResetServiceGrpc.newStub(channel);
+    this.hotPlug = HotPlugServiceGrpc.newBlockingStub(channel);
   }
 
   /**
@@ -156,6 +179,10 @@ public final class PcieFarmClient implements AutoCloseable {
         method("pciefarm.v1.FarmService", "GetHierarchy"),
         method("pciefarm.v1.FarmService", "GetTopology"),
         method("pciefarm.v1.FarmService", "GetServerInfo"),
+        method("pciefarm.v1.ResetService", "ProbeReset"),
+        method("pciefarm.v1.ResetService", "GetResetMethods"),
+        method("pciefarm.v1.HotPlugService", "ListSlots"),
+        method("pciefarm.v1.HotPlugService", "GetSlot"),
         method("grpc.health.v1.Health", "Check"));
     Map<String, Object> retry = Map.of(
         "maxAttempts", (double) MAX_ATTEMPTS,
@@ -171,8 +198,8 @@ public final class PcieFarmClient implements AutoCloseable {
   }
 
   /**
-   * The underlying channel, for raw stubs of services this library does not wrap yet (reset,
-   * hot-plug, events, leases) or of grpc's own (health, reflection).
+   * The underlying channel, for raw stubs of services this library does not wrap (leases) or of
+   * grpc's own (health, reflection).
    */
   public io.grpc.Channel channel() {
     return channel;
@@ -274,6 +301,142 @@ public final class PcieFarmClient implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Resets
+
+  /**
+   * What {@link #reset(ResetSpec)} would do now: the method, every function it would hit with
+   * its group, owner and use, and which of them block the caller. Changes nothing. Function and
+   * device addresses must be complete ({@code DDDD:BB:DD.F}), slots and buses name their
+   * hierarchy; {@link HierarchyHandle#probeReset} fills both in.
+   */
+  public ProbeResetResponse probeReset(ResetSpec spec) {
+    return call("probing a reset of " + spec, () -> resets().probeReset(spec.probeRequest()));
+  }
+
+  /**
+   * Resets, waiting for the answer (by default once every affected function is ready again).
+   * Never retried.
+   *
+   * @throws PcieFarmException FAILED_PRECONDITION (ownership, with the blocking functions in
+   *     {@link PcieFarmException#blockingFunctions()}; no method; a root bus), ABORTED (busy,
+   *     in TRY mode), DEADLINE_EXCEEDED, NOT_FOUND, INVALID_ARGUMENT
+   */
+  public ResetResponse reset(ResetSpec spec) {
+    java.time.Duration d = spec.callDeadline(callTimeout);
+    return call("resetting " + spec, () -> resets.withDeadlineAfter(d.toNanos(),
+        TimeUnit.NANOSECONDS).reset(spec.resetRequest()));
+  }
+
+  /**
+   * {@link #reset(ResetSpec)} without blocking: the future completes with the answer, or
+   * exceptionally with a {@link PcieFarmException}. Cancelling it cancels the call (a reset still
+   * queued on the server is withdrawn).
+   */
+  public CompletableFuture<ResetResponse> resetAsync(ResetSpec spec) {
+    java.time.Duration d = spec.callDeadline(callTimeout);
+    CompletableFuture<ResetResponse> out = new CompletableFuture<>();
+    resetsAsync.withDeadlineAfter(d.toNanos(), TimeUnit.NANOSECONDS).reset(spec.resetRequest(),
+        new io.grpc.stub.ClientResponseObserver<io.pciefarm.proto.v1.ResetRequest,
+            ResetResponse>() {
+          @Override
+          public void beforeStart(
+              io.grpc.stub.ClientCallStreamObserver<io.pciefarm.proto.v1.ResetRequest> call) {
+            out.whenComplete((r, e) -> {
+              if (out.isCancelled()) {
+                call.cancel("cancelled by the caller", null);
+              }
+            });
+          }
+
+          @Override
+          public void onNext(ResetResponse r) {
+            out.complete(r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            out.completeExceptionally(t instanceof StatusRuntimeException s
+                ? PcieFarmException.of(s, "resetting " + spec + " on " + target) : t);
+          }
+
+          @Override
+          public void onCompleted() {
+            // the answer came with onNext
+          }
+        });
+    return out;
+  }
+
+  /** The function's reset_method list: what it supports, and what Reset may use, in order. */
+  public ResetMethods resetMethods(Address function) {
+    return call("getting the reset methods of " + function, () -> resets().getResetMethods(
+        GetResetMethodsRequest.newBuilder().setAddress(function.toString()).build()));
+  }
+
+  /**
+   * Writes the function's reset_method list, as writing sysfs does: the methods Reset may use,
+   * in order; an unsupported or repeated method is INVALID_ARGUMENT and the list stays. An empty
+   * list restores the default (as writing "default"); {@link #disableResets} empties it.
+   */
+  public ResetMethods setResetMethods(Address function, List<ResetMethod> methods) {
+    return call("setting the reset methods of " + function, () -> resets().setResetMethods(
+        SetResetMethodsRequest.newBuilder().setAddress(function.toString())
+            .addAllMethods(methods).build()));
+  }
+
+  /** Disables resets of the function: an empty reset_method list. */
+  public ResetMethods disableResets(Address function) {
+    return call("disabling resets of " + function, () -> resets().setResetMethods(
+        SetResetMethodsRequest.newBuilder().setAddress(function.toString()).setDisable(true)
+            .build()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Hot-plug
+
+  /** Every hot-plug slot, of one hierarchy or (null or "") of the whole farm. */
+  public List<SlotState> slots(String hierarchy) {
+    return call("listing slots", () -> hotPlug().listSlots(ListSlotsRequest.newBuilder()
+        .setHierarchy(hierarchy == null ? "" : hierarchy).build()).getSlotsList());
+  }
+
+  /** A handle on slot {@code number} of {@code hierarchy}; nothing is checked until it is used. */
+  public SlotHandle slot(String hierarchy, int number) {
+    return new SlotHandle(this, hierarchy, number);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events
+
+  /**
+   * Subscribes to the events {@code filter} matches; returns once the server's subscription is
+   * live. {@code consumer} gets each item ({@code Event} or {@code Gap}) in order, on a gRPC
+   * thread; the stream runs until {@link EventSubscription#close()} or the server ends it.
+   *
+   * @param resumeFrom 0 for events from now on, else the first sequence wanted (the filter must
+   *     name one hierarchy)
+   * @throws PcieFarmException NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION (resume point),
+   *     RESOURCE_EXHAUSTED
+   */
+  public EventSubscription subscribe(EventFilter filter, long resumeFrom,
+      Consumer<EventStreamItem> consumer) {
+    return subscribe(filter, resumeFrom, 0, consumer);
+  }
+
+  /**
+   * {@link #subscribe(EventFilter, long, Consumer)} with the server-side buffer size: how many
+   * events may wait for this subscriber before newer ones become a gap (0: server default).
+   */
+  public EventSubscription subscribe(EventFilter filter, long resumeFrom, int buffer,
+      Consumer<EventStreamItem> consumer) {
+    Objects.requireNonNull(consumer, "consumer");
+    return EventSubscription.open(channel, SubscribeRequest.newBuilder()
+        .setFilter(filter == null ? EventFilter.getDefaultInstance() : filter)
+        .setResumeFrom(resumeFrom).setBuffer(buffer).build(), consumer, callTimeout,
+        "subscribing to events on " + target);
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Health
 
   /** The server's health for {@code service} ("" for the whole server). */
@@ -307,6 +470,14 @@ public final class PcieFarmClient implements AutoCloseable {
 
   private ConfigServiceGrpc.ConfigServiceBlockingStub config() {
     return config.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private ResetServiceGrpc.ResetServiceBlockingStub resets() {
+    return resets.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  HotPlugServiceGrpc.HotPlugServiceBlockingStub hotPlug() {
+    return hotPlug.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   static Width width(int bytes) {

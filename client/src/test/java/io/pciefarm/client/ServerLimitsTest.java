@@ -30,7 +30,8 @@ class ServerLimitsTest {
         .start(); PcieFarmClient c = PcieFarmClient.connect(server.tcpTarget())) {
       ServerInfo info = c.serverInfo();
       assertEquals(PcieFarmServer.VERSION, info.getVersion());
-      assertEquals(List.of("pciefarm.v1.FarmService", "pciefarm.v1.ConfigService"),
+      assertEquals(List.of("pciefarm.v1.FarmService", "pciefarm.v1.ConfigService",
+          "pciefarm.v1.ResetService", "pciefarm.v1.HotPlugService", "pciefarm.v1.EventService"),
           info.getServicesList());
       assertEquals(100, info.getMaxBatchAccesses());
       assertEquals(1 << 20, info.getMaxMessageBytes());

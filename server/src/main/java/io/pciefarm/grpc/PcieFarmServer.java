@@ -11,8 +11,11 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.pciefarm.farm.Farm;
 import io.pciefarm.farm.TopologyFiles;
 import io.pciefarm.proto.v1.ConfigServiceGrpc;
+import io.pciefarm.proto.v1.EventServiceGrpc;
 import io.pciefarm.proto.v1.FarmServiceGrpc;
+import io.pciefarm.proto.v1.HotPlugServiceGrpc;
 import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.ResetServiceGrpc;
 import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.topology.Hierarchy;
 import java.io.IOException;
@@ -35,8 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * The pciefarm gRPC server: the farm and config services on Netty, with health and reflection,
- * on a TCP port, a Unix domain socket, or both.
+ * The pciefarm gRPC server: the farm, config, reset, hot-plug and event services on Netty, with
+ * health and reflection, on a TCP port, a Unix domain socket, or both.
  *
  * <pre>{@code
  * try (PcieFarmServer server = PcieFarmServer.builder().defaultFarm().port(0).start()) {
@@ -57,10 +60,10 @@ import java.util.logging.Logger;
  * waits for a free stream), and the farm worker queue (RESOURCE_EXHAUSTED when full).
  *
  * <h2>Shutdown</h2>
- * {@link #shutdown(Duration)} reports NOT_SERVING, stops accepting calls, lets running calls
- * finish for half the grace period, then ends open batch streams with UNAVAILABLE after the
- * batch each is executing (every batch taken is answered), and cancels whatever is left when
- * the grace period is over.
+ * {@link #shutdown(Duration)} reports NOT_SERVING, stops accepting calls, ends event streams
+ * (which never end by themselves) with UNAVAILABLE, lets running calls finish for half the grace
+ * period, then ends open batch streams with UNAVAILABLE after the batch each is executing (every
+ * batch taken is answered), and cancels whatever is left when the grace period is over.
  */
 public final class PcieFarmServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PcieFarmServer.class.getName());
@@ -83,6 +86,9 @@ public final class PcieFarmServer implements AutoCloseable {
   private final boolean ownWorkers;
   private final ConfigServiceImpl configService;
   private final FarmServiceImpl farmService;
+  private final ResetServiceImpl resetService;
+  private final HotPlugServiceImpl hotPlugService;
+  private final EventServiceImpl eventService;
   private final List<Server> servers = new ArrayList<>();
   private EventLoopGroup boss;
   private EventLoopGroup eventLoops;
@@ -97,10 +103,16 @@ public final class PcieFarmServer implements AutoCloseable {
     this.ownWorkers = b.farmExecutor == null;
     this.workers = ownWorkers ? newWorkerPool(b.workerThreads, b.workerQueue) : b.farmExecutor;
     this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses);
+    this.resetService = new ResetServiceImpl(farm, workers);
+    this.hotPlugService = new HotPlugServiceImpl(farm, workers);
+    this.eventService = new EventServiceImpl(farm, b.maxEventBuffer, b.maxEventSubscriptions, 2);
     this.farmService = new FarmServiceImpl(farm, workers, b.specs, ServerInfo.newBuilder()
         .setVersion(VERSION)
         .addServices(FarmServiceGrpc.SERVICE_NAME)
         .addServices(ConfigServiceGrpc.SERVICE_NAME)
+        .addServices(ResetServiceGrpc.SERVICE_NAME)
+        .addServices(HotPlugServiceGrpc.SERVICE_NAME)
+        .addServices(EventServiceGrpc.SERVICE_NAME)
         .setMaxBatchAccesses(b.maxBatchAccesses)
         .setMaxMessageBytes(b.maxInboundMessageBytes)
         .setMaxStreamsPerConnection(b.maxStreamsPerConnection)
@@ -156,6 +168,9 @@ public final class PcieFarmServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(FarmServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ConfigServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(ResetServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(HotPlugServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(EventServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return this;
   }
 
@@ -176,6 +191,9 @@ public final class PcieFarmServer implements AutoCloseable {
         .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection)
         .addService(MalformedRequests.guard(farmService.bindService()))
         .addService(MalformedRequests.guard(configService.bindService()))
+        .addService(MalformedRequests.guard(resetService.bindService()))
+        .addService(MalformedRequests.guard(hotPlugService.bindService()))
+        .addService(MalformedRequests.guard(eventService.bindService()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha());
@@ -248,6 +266,11 @@ public final class PcieFarmServer implements AutoCloseable {
     return configService.openStreams();
   }
 
+  /** Event streams (Subscribe calls) with a live subscription now (for tests and monitoring). */
+  public int openEventStreams() {
+    return eventService.openStreams();
+  }
+
   /** Blocks until every listener has terminated. */
   public void awaitTermination() throws InterruptedException {
     for (Server s : servers) {
@@ -276,6 +299,7 @@ public final class PcieFarmServer implements AutoCloseable {
     for (Server s : servers) {
       s.shutdown();
     }
+    eventService.closeStreamsForShutdown(); // event streams never end by themselves
     boolean clean = awaitUntil(System.nanoTime() + grace.toNanos() / 2);
     if (!clean) {
       configService.closeStreamsForShutdown();
@@ -313,6 +337,7 @@ public final class PcieFarmServer implements AutoCloseable {
     if (ownWorkers) {
       workers.shutdownNow();
     }
+    eventService.stop();
     if (eventLoops != null) {
       eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -354,6 +379,8 @@ public final class PcieFarmServer implements AutoCloseable {
     private int workerQueue = 64;
     private ExecutorService farmExecutor;
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int maxEventBuffer = EventServiceImpl.DEFAULT_MAX_BUFFER;
+    private int maxEventSubscriptions = EventServiceImpl.DEFAULT_MAX_SUBSCRIPTIONS;
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
 
@@ -447,6 +474,16 @@ public final class PcieFarmServer implements AutoCloseable {
 
     public Builder eventLoopThreads(int threads) {
       this.eventLoopThreads = positive("eventLoopThreads", threads);
+      return this;
+    }
+
+    /**
+     * Event subscriptions: the largest buffer a Subscribe may ask for (default 65536 events) and
+     * how many may be open at once (default 4096); beyond either, RESOURCE_EXHAUSTED.
+     */
+    public Builder eventLimits(int maxBuffer, int maxSubscriptions) {
+      this.maxEventBuffer = positive("maxEventBuffer", maxBuffer);
+      this.maxEventSubscriptions = positive("maxEventSubscriptions", maxSubscriptions);
       return this;
     }
 

@@ -73,6 +73,18 @@ public final class ResetEngine {
     }
   }
 
+  /**
+   * The link below {@code port} is gone without a reset: the card below was pulled out of its
+   * slot. Data Link Layer Link Active drops and the change is reported as every other link
+   * change is (a LINK_DOWN event).
+   */
+  public void linkLost(PciFunction port) {
+    if (port.linkUp()) {
+      port.linkUp(false);
+      observer.linkChanged(port, false);
+    }
+  }
+
   /** Bridge Control bit 6 rose: the link below goes down and the subtree stops answering. */
   public void secondaryResetAsserted(PciFunction bridge) {
     if (bridge.slot() != null) {
