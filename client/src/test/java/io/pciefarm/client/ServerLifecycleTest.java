@@ -49,6 +49,7 @@ class ServerLifecycleTest {
       assertEquals(ServingStatus.SERVING, c.health(""));
       assertEquals(ServingStatus.SERVING, c.health("pciefarm.v1.FarmService"));
       assertEquals(ServingStatus.SERVING, c.health("pciefarm.v1.ConfigService"));
+      assertEquals(ServingStatus.SERVING, c.health("pciefarm.v1.LeaseService"));
       expect(Status.Code.NOT_FOUND, () -> c.health("pciefarm.v1.ResetService"));
 
       List<String> services = reflectedServices(c);
@@ -65,7 +66,8 @@ class ServerLifecycleTest {
       }
       // Only what is implemented is offered: no UNIMPLEMENTED stand-ins.
       assertFalse(services.stream().anyMatch(s -> s.matches(
-          "pciefarm\\.v1\\.(Reset|HotPlug|Event|Lease)Service")), services.toString());
+          "pciefarm\\.v1\\.(Reset|HotPlug|Event)Service")), services.toString());
+      assertTrue(services.contains("pciefarm.v1.LeaseService"), services.toString());
     }
   }
 
