@@ -111,7 +111,7 @@ class ServerLifecycleTest {
     return names;
   }
 
-  private static List<String> reflectedServices(PcieFarmClient c) throws InterruptedException {
+  static List<String> reflectedServices(PcieFarmClient c) throws InterruptedException {
     List<String> names = new ArrayList<>();
     CountDownLatch done = new CountDownLatch(1);
     StreamObserver<ServerReflectionRequest> out = ServerReflectionGrpc.newStub(c.channel())
