@@ -226,6 +226,7 @@ public final class LeaseHandle implements AutoCloseable {
       }
       renewing = false;
     }
+    client.forget(this);
     StatusRuntimeException e = t instanceof StatusRuntimeException s ? s
         : status.asRuntimeException();
     failure = PcieFarmException.of(e, "renewing lease " + id + " on " + client.target()
