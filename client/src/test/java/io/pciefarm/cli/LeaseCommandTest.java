@@ -107,7 +107,7 @@ class LeaseCommandTest extends LiveServer {
     StringWriter err = new StringWriter();
     AtomicInteger code = new AtomicInteger(-1);
     Thread holder = new Thread(() -> code.set(PcieFarmCli.run(as(ALICE, "lease", "acquire",
-        "storage-switch", "--function", "04:00.0", "--ttl", "1s", "--hold"),
+        "storage-switch", "--function", "04:00.0", "--ttl", "2s", "--hold"),
         new PrintWriter(out, true), new PrintWriter(err, true))), "lease-hold-under-test");
     holder.start();
     for (int i = 0; i < 600 && !out.toString().contains("holding") && holder.isAlive(); i++) {

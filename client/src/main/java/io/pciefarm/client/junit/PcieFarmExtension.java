@@ -68,11 +68,10 @@ public final class PcieFarmExtension implements BeforeEachCallback, AfterEachCal
   }
 
   /**
-   * Closes the shared farm when the test run ends: as an AutoCloseable on JUnit 5.13 and later,
-   * as a CloseableResource before.
+   * Closes the shared farm when the test run ends (JUnit 5.13 and later close AutoCloseable
+   * values of the root store; CloseableResource, which older versions need, is deprecated).
    */
-  private static final class FarmResource implements ExtensionContext.Store.CloseableResource,
-      AutoCloseable {
+  private static final class FarmResource implements AutoCloseable {
     final FixtureFarm farm;
     private boolean closed;
 
