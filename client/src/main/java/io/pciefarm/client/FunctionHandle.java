@@ -2,7 +2,9 @@ package io.pciefarm.client;
 
 /**
  * One function's config space. Reads of a function that is not there return all ones, as on
- * hardware. Reads are retried on UNAVAILABLE; writes never are.
+ * hardware. Reads are retried on UNAVAILABLE; writes are too, with one request id, so the
+ * server applies each once. Writing needs the function's lease (or, for the host's pool, an
+ * administrator's token): PERMISSION_DENIED otherwise.
  */
 public final class FunctionHandle {
   private final PcieFarmClient client;

@@ -2,6 +2,8 @@ package io.pciefarm.client;
 
 import io.pciefarm.proto.v1.EventFilter;
 import io.pciefarm.proto.v1.EventStreamItem;
+import io.pciefarm.proto.v1.AcquireRequest;
+import io.pciefarm.proto.v1.FunctionInfo;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.ProbeResetResponse;
 import io.pciefarm.proto.v1.ResetResponse;
@@ -11,6 +13,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A hierarchy on the server, by name. Its segment is fetched once, on first need; functions are
@@ -116,6 +120,50 @@ public final class HierarchyHandle {
   public EventSubscription subscribe(long resumeFrom, Consumer<EventStreamItem> consumer) {
     return client.subscribe(EventFilter.newBuilder().setHierarchy(name).build(), resumeFrom,
         consumer);
+  }
+
+  /**
+   * The isolation groups a lease can take now: those with a function other than a bridge and
+   * no function that stays with the host.
+   */
+  public List<Integer> leasableGroups() {
+    Set<Integer> withDevices = new TreeSet<>();
+    Set<Integer> withHost = new TreeSet<>();
+    for (FunctionInfo f : topology().getFunctionsList()) {
+      if (f.getHost()) {
+        withHost.add(f.getIsolationGroup());
+      } else if (!f.getBridge()) {
+        withDevices.add(f.getIsolationGroup());
+      }
+    }
+    withDevices.removeAll(withHost);
+    return List.copyOf(withDevices);
+  }
+
+  /** Leases these isolation groups (renewed until the handle is closed); default TTL. */
+  public LeaseHandle leaseGroups(int... groups) {
+    AcquireRequest.Builder b = AcquireRequest.newBuilder().setHierarchy(name);
+    for (int g : groups) {
+      b.addGroups(g);
+    }
+    return client.acquire(b.build());
+  }
+
+  /**
+   * Leases the groups holding these functions ({@code BB:DD.F} of this hierarchy, or in full),
+   * renewed until the handle is closed; default TTL.
+   */
+  public LeaseHandle leaseFunctions(String... addresses) {
+    AcquireRequest.Builder b = AcquireRequest.newBuilder().setHierarchy(name);
+    for (String a : addresses) {
+      b.addFunctions(function(a).address().toString());
+    }
+    return client.acquire(b.build());
+  }
+
+  /** Active leases on this hierarchy, of every tenant. */
+  public List<io.pciefarm.proto.v1.Lease> leases() {
+    return client.leases(name);
   }
 
   /** Deletes the hierarchy. Not retried. */

@@ -16,10 +16,14 @@ import io.pciefarm.proto.v1.FarmServiceGrpc;
 import io.pciefarm.proto.v1.HotPlugServiceGrpc;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.ResetServiceGrpc;
+import io.pciefarm.ownership.Leases;
+import io.pciefarm.proto.v1.LeaseServiceGrpc;
 import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.topology.Hierarchy;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -38,8 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * The pciefarm gRPC server: the farm, config, reset, hot-plug and event services on Netty, with
- * health and reflection, on a TCP port, a Unix domain socket, or both.
+ * The pciefarm gRPC server: the farm, config, reset, hot-plug, event and lease services on
+ * Netty, with health and reflection, on a TCP port, a Unix domain socket, or both.
  *
  * <pre>{@code
  * try (PcieFarmServer server = PcieFarmServer.builder().defaultFarm().port(0).start()) {
@@ -53,6 +57,12 @@ import java.util.logging.Logger;
  * and finishes there; farm operations move to a small bounded worker pool. Each listener is one
  * grpc {@link Server} (TCP and Unix sockets need different Netty channel types); they share the
  * event loops, the services and the health status.
+ *
+ * <h2>Identity</h2>
+ * With a {@link Builder#tokens token table} every call but health and reflection must carry
+ * {@code authorization: Bearer TOKEN}; the token names the {@link Caller} (tenant, admin).
+ * Without one the farm is single-tenant, every caller is {@link Caller#LOCAL}, and the server
+ * refuses to listen on a non-loopback TCP address.
  *
  * <h2>Limits</h2>
  * Inbound message size (RESOURCE_EXHAUSTED from gRPC), accesses per batch (RESOURCE_EXHAUSTED
@@ -89,6 +99,8 @@ public final class PcieFarmServer implements AutoCloseable {
   private final ResetServiceImpl resetService;
   private final HotPlugServiceImpl hotPlugService;
   private final EventServiceImpl eventService;
+  private final IdempotentCalls idempotent = new IdempotentCalls();
+  private final LeaseServiceImpl leaseService;
   private final List<Server> servers = new ArrayList<>();
   private EventLoopGroup boss;
   private EventLoopGroup eventLoops;
@@ -102,10 +114,11 @@ public final class PcieFarmServer implements AutoCloseable {
     this.transport = b.transport == null ? Transport.best() : b.transport;
     this.ownWorkers = b.farmExecutor == null;
     this.workers = ownWorkers ? newWorkerPool(b.workerThreads, b.workerQueue) : b.farmExecutor;
-    this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses);
     this.resetService = new ResetServiceImpl(farm, workers);
     this.hotPlugService = new HotPlugServiceImpl(farm, workers);
     this.eventService = new EventServiceImpl(farm, b.maxEventBuffer, b.maxEventSubscriptions, 2);
+    this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses, idempotent);
+    this.leaseService = new LeaseServiceImpl(farm, workers, idempotent);
     this.farmService = new FarmServiceImpl(farm, workers, b.specs, ServerInfo.newBuilder()
         .setVersion(VERSION)
         .addServices(FarmServiceGrpc.SERVICE_NAME)
@@ -113,10 +126,14 @@ public final class PcieFarmServer implements AutoCloseable {
         .addServices(ResetServiceGrpc.SERVICE_NAME)
         .addServices(HotPlugServiceGrpc.SERVICE_NAME)
         .addServices(EventServiceGrpc.SERVICE_NAME)
+        .addServices(LeaseServiceGrpc.SERVICE_NAME)
         .setMaxBatchAccesses(b.maxBatchAccesses)
         .setMaxMessageBytes(b.maxInboundMessageBytes)
         .setMaxStreamsPerConnection(b.maxStreamsPerConnection)
         .setTransport(transport.name().toLowerCase(java.util.Locale.ROOT))
+        .setAuthentication(b.tokens != null)
+        .setDefaultLeaseTtl(LeaseServiceImpl.proto(Leases.DEFAULT_TTL))
+        .setMaxLeaseTtl(LeaseServiceImpl.proto(Leases.MAX_TTL))
         .build());
   }
 
@@ -145,6 +162,13 @@ public final class PcieFarmServer implements AutoCloseable {
     if (config.unixSocket != null) {
       transport.requireUnixSockets("the Unix domain socket listener " + config.unixSocket);
     }
+    if (config.tokens == null && config.port != null && !isLoopback(config.bindHost)) {
+      throw new IllegalStateException("refusing to listen on " + config.bindHost
+          + " without authentication: with no token table the farm is single-tenant and open"
+          + " to anyone who reaches it, so it serves loopback addresses (127.0.0.1, ::1) and"
+          + " Unix sockets only; bind a loopback address, or give a token table"
+          + " (pciefarm serve --tokens FILE)");
+    }
     boss = transport.newEventLoopGroup(1, "pciefarm-accept");
     eventLoops = transport.newEventLoopGroup(config.eventLoopThreads, "pciefarm-io");
     try {
@@ -171,7 +195,18 @@ public final class PcieFarmServer implements AutoCloseable {
     health.setStatus(ResetServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(HotPlugServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(EventServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(LeaseServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return this;
+  }
+
+  /** A literal loopback address, or a name that resolves to loopback addresses only. */
+  static boolean isLoopback(String host) {
+    try {
+      InetAddress[] all = InetAddress.getAllByName(host);
+      return all.length > 0 && java.util.Arrays.stream(all).allMatch(InetAddress::isLoopbackAddress);
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   /**
@@ -194,11 +229,15 @@ public final class PcieFarmServer implements AutoCloseable {
         .addService(MalformedRequests.guard(resetService.bindService()))
         .addService(MalformedRequests.guard(hotPlugService.bindService()))
         .addService(MalformedRequests.guard(eventService.bindService()))
+        .addService(MalformedRequests.guard(leaseService.bindService()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha());
     for (ServerInterceptor i : config.interceptors) {
       b.intercept(i);
+    }
+    if (config.tokens != null) {
+      b.intercept(new AuthInterceptor(config.tokens)); // added last: runs first
     }
     return b.build();
   }
@@ -259,6 +298,19 @@ public final class PcieFarmServer implements AutoCloseable {
 
   public Transport transport() {
     return transport;
+  }
+
+  /**
+   * The server's request-id memory, shared by every service with non-idempotent calls (Config
+   * Write, Lease Acquire; Reset and hot-plug actions wrap their handlers with it the same way).
+   */
+  public IdempotentCalls idempotentCalls() {
+    return idempotent;
+  }
+
+  /** True when the server authenticates callers (a token table was given). */
+  public boolean authenticates() {
+    return config.tokens != null;
   }
 
   /** Batch streams open now (for tests and monitoring). */
@@ -383,8 +435,19 @@ public final class PcieFarmServer implements AutoCloseable {
     private int maxEventSubscriptions = EventServiceImpl.DEFAULT_MAX_SUBSCRIPTIONS;
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private TokenTable tokens;
 
     private Builder() {}
+
+    /**
+     * Authenticates every call but health and reflection with {@code tokens}: the bearer token
+     * names the {@link Caller}. Without a table the farm is single-tenant (every caller is
+     * {@link Caller#LOCAL}) and {@link #start()} refuses a non-loopback TCP address.
+     */
+    public Builder tokens(TokenTable tokens) {
+      this.tokens = Objects.requireNonNull(tokens, "tokens");
+      return this;
+    }
 
     /**
      * Serves {@code farm} (hierarchies already in it are served without their specs). Call it

@@ -54,6 +54,8 @@ import java.util.logging.Logger;
  *       <td>PreconditionFailure (RESUME)</td></tr>
  *   <tr><td>other {@link IllegalArgumentException}</td><td>INVALID_ARGUMENT</td><td>-</td></tr>
  *   <tr><td>{@link RejectedExecutionException}</td><td>RESOURCE_EXHAUSTED</td><td>-</td></tr>
+ *   <tr><td>{@link java.util.concurrent.CancellationException} (work cancelled because its
+ *       call was)</td><td>CANCELLED</td><td>-</td></tr>
  *   <tr><td>anything else</td><td>INTERNAL, naming the exception; logged</td><td>-</td></tr>
  * </table>
  */
@@ -148,6 +150,10 @@ public final class Statuses {
     }
     if (t instanceof IllegalArgumentException) {
       return invalidArgument("", t.getMessage());
+    }
+    if (t instanceof java.util.concurrent.CancellationException) {
+      return Status.CANCELLED.withDescription("cancelled: the call ended before the work did")
+          .asRuntimeException();
     }
     if (t instanceof RejectedExecutionException) {
       return Status.RESOURCE_EXHAUSTED.withDescription(

@@ -50,6 +50,8 @@ class StatusesTest {
         code(new FarmException(FarmException.Kind.INVALID, "m")));
     assertEquals(Status.Code.UNAVAILABLE, code(ConfigRetryException.INSTANCE));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, code(new RejectedExecutionException()));
+    assertEquals(Status.Code.CANCELLED, code(new CompletionException(
+        new java.util.concurrent.CancellationException())));
     assertEquals(Status.Code.INTERNAL, code(new IllegalStateException("bug")));
     assertEquals(Status.Code.NOT_FOUND, code(new CompletionException(
         new FarmException(FarmException.Kind.NOT_FOUND, "m"))));
