@@ -406,4 +406,25 @@ class ResetServiceTest extends LiveServer {
     await("and its state is restored", () -> engine(drive).config().read(4, 2) == 0x2);
     f.writeWord(4, 0);
   }
+
+  /** A retried reset carrying the same request_id runs once and is answered from memory. */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void aRetriedResetWithTheSameRequestIdRunsOnce(Via via) {
+    ResetServiceGrpc.ResetServiceBlockingStub raw = ResetServiceGrpc.newBlockingStub(
+        client(via).channel());
+    ResetRequest request = ResetRequest.newBuilder()
+        .setTarget(ResetTarget.newBuilder().setKind(ResetTargetKind.RESET_TARGET_KIND_FUNCTION)
+            .setAddress(QAT))
+        .addMethodsValue(ResetMethod.RESET_METHOD_FLR_VALUE)
+        .setRequestId(PcieFarmClient.newRequestId()).build();
+    Hierarchy h = server.farm().get(RST);
+    long before = h.resets().stats().started();
+    ResetResponse first = raw.reset(request);
+    ResetResponse again = raw.reset(request);
+    assertEquals(before + 1, h.resets().stats().started(), "the reset ran once");
+    assertEquals(false, first.getReplayed());
+    assertEquals(true, again.getReplayed());
+    assertEquals(first.getMethod(), again.getMethod());
+  }
 }

@@ -36,6 +36,35 @@ final class Calls {
    * the status of what it throws or completes with. A call already cancelled when a worker gets
    * to it is skipped.
    */
+  /**
+   * Starts {@code work} on a worker, with the call's context attached, and returns its outcome
+   * (failed with the mapped status when the pool refuses or the work throws). For calls whose
+   * outcome is shared, such as a request_id's first attempt and its replays.
+   */
+  static <T> CompletableFuture<T> onWorker(Executor workers, Supplier<CompletableFuture<T>> work) {
+    Context context = Context.current();
+    CompletableFuture<T> out = new CompletableFuture<>();
+    Runnable task = () -> {
+      try {
+        work.get().whenComplete((v, e) -> {
+          if (e != null) {
+            out.completeExceptionally(e);
+          } else {
+            out.complete(v);
+          }
+        });
+      } catch (RuntimeException e) {
+        out.completeExceptionally(e);
+      }
+    };
+    try {
+      workers.execute(context.wrap(task));
+    } catch (RuntimeException e) {
+      out.completeExceptionally(Statuses.toStatus(e));
+    }
+    return out;
+  }
+
   static <T> void offloadAsync(Executor workers, StreamObserver<T> out,
       Supplier<CompletableFuture<T>> work) {
     Context context = Context.current();

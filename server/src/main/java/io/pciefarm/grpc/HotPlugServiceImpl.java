@@ -23,6 +23,7 @@ import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciAddress;
 import io.pciefarm.topology.PciFunction;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -39,15 +40,17 @@ import java.util.concurrent.Executor;
  * <h2>Idempotency</h2>
  * Each action's whole work is one method taking the request and returning the state after it
  * ({@link #insert(InsertRequest)}, {@link #remove(SlotActionRequest)} ...), so a replay cache
- * for {@code request_id} can wrap it. This class keeps none.
+ * {@code request_id} makes it run once: a retry is answered with the first outcome.
  */
 final class HotPlugServiceImpl extends HotPlugServiceGrpc.HotPlugServiceImplBase {
   private final Farm farm;
   private final Executor workers;
+  private final IdempotentCalls idempotent;
 
-  HotPlugServiceImpl(Farm farm, Executor workers) {
+  HotPlugServiceImpl(Farm farm, Executor workers, IdempotentCalls idempotent) {
     this.farm = farm;
     this.workers = workers;
+    this.idempotent = idempotent;
   }
 
   @Override
@@ -72,27 +75,40 @@ final class HotPlugServiceImpl extends HotPlugServiceGrpc.HotPlugServiceImplBase
 
   @Override
   public void insert(InsertRequest request, StreamObserver<SlotState> out) {
-    Calls.offload(workers, out, () -> insert(request));
+    once(HotPlugServiceGrpc.getInsertMethod().getFullMethodName(),
+        request.getRequestId(), request, () -> insert(request), out);
   }
 
   @Override
   public void remove(SlotActionRequest request, StreamObserver<SlotState> out) {
-    Calls.offload(workers, out, () -> remove(request));
+    once(HotPlugServiceGrpc.getRemoveMethod().getFullMethodName(),
+        request.getRequestId(), request, () -> remove(request), out);
   }
 
   @Override
   public void pressAttentionButton(SlotActionRequest request, StreamObserver<SlotState> out) {
-    Calls.offload(workers, out, () -> pressAttentionButton(request));
+    once(HotPlugServiceGrpc.getPressAttentionButtonMethod().getFullMethodName(),
+        request.getRequestId(), request, () -> pressAttentionButton(request), out);
   }
 
   @Override
   public void setMrl(SetMrlRequest request, StreamObserver<SlotState> out) {
-    Calls.offload(workers, out, () -> setMrl(request));
+    once(HotPlugServiceGrpc.getSetMrlMethod().getFullMethodName(),
+        request.getRequestId(), request, () -> setMrl(request), out);
   }
 
   @Override
   public void injectPowerFault(SlotActionRequest request, StreamObserver<SlotState> out) {
-    Calls.offload(workers, out, () -> injectPowerFault(request));
+    once(HotPlugServiceGrpc.getInjectPowerFaultMethod().getFullMethodName(),
+        request.getRequestId(), request, () -> injectPowerFault(request), out);
+  }
+
+  /** Runs an action once per request_id; a retry is answered with the first outcome. */
+  private void once(String rpc, String requestId, Object request,
+      java.util.function.Supplier<SlotState> action, StreamObserver<SlotState> out) {
+    IdempotentCalls.reply(idempotent.once(Caller.current(), rpc, requestId, request,
+        () -> Calls.onWorker(workers, () -> CompletableFuture.completedFuture(action.get())),
+        null), out);
   }
 
   // -------------------------------------------------------------------------------------------

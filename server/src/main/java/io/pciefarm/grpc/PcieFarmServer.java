@@ -114,8 +114,8 @@ public final class PcieFarmServer implements AutoCloseable {
     this.transport = b.transport == null ? Transport.best() : b.transport;
     this.ownWorkers = b.farmExecutor == null;
     this.workers = ownWorkers ? newWorkerPool(b.workerThreads, b.workerQueue) : b.farmExecutor;
-    this.resetService = new ResetServiceImpl(farm, workers);
-    this.hotPlugService = new HotPlugServiceImpl(farm, workers);
+    this.resetService = new ResetServiceImpl(farm, workers, idempotent);
+    this.hotPlugService = new HotPlugServiceImpl(farm, workers, idempotent);
     this.eventService = new EventServiceImpl(farm, b.maxEventBuffer, b.maxEventSubscriptions, 2);
     this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses, idempotent);
     this.leaseService = new LeaseServiceImpl(farm, workers, idempotent);

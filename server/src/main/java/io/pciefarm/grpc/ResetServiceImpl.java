@@ -57,7 +57,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Idempotency</h2>
  * {@link #reset(ResetRequest)} and {@link #setResetMethods(SetResetMethodsRequest)} hold the
  * whole of each state-changing call: a request in, the answer (or its future) out, so a replay
- * cache for {@code request_id} can wrap them. This class keeps none.
+ * {@code request_id} makes them run once: a retry is answered with the first outcome.
  */
 final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
   /** Part of the call's remaining time kept back, so the answer beats the client's deadline. */
@@ -65,10 +65,12 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
 
   private final Farm farm;
   private final Executor workers;
+  private final IdempotentCalls idempotent;
 
-  ResetServiceImpl(Farm farm, Executor workers) {
+  ResetServiceImpl(Farm farm, Executor workers, IdempotentCalls idempotent) {
     this.farm = farm;
     this.workers = workers;
+    this.idempotent = idempotent;
   }
 
   @Override
@@ -78,7 +80,12 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
 
   @Override
   public void reset(ResetRequest request, StreamObserver<ResetResponse> out) {
-    Calls.offloadAsync(workers, out, () -> reset(request));
+    // A retry with the same request_id is answered with the first attempt's outcome: the
+    // reset runs once.
+    IdempotentCalls.reply(idempotent.once(Caller.current(),
+        ResetServiceGrpc.getResetMethod().getFullMethodName(), request.getRequestId(), request,
+        () -> Calls.onWorker(workers, () -> reset(request)),
+        r -> r.toBuilder().setReplayed(true).build()), out);
   }
 
   @Override
