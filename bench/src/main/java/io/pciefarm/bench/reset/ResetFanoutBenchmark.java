@@ -8,6 +8,7 @@ import io.pciefarm.reset.ResetResult;
 import io.pciefarm.reset.ResetTarget;
 import io.pciefarm.spec.Type1;
 import io.pciefarm.time.ManualClock;
+import io.pciefarm.time.SystemFarmClock;
 import io.pciefarm.time.TimeBase;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.HierarchyBuilder;
@@ -49,9 +50,16 @@ import org.openjdk.jmh.annotations.Warmup;
  *       the readiness check and the result.
  *   <li>{@code requestSaveRestore}: as {@code request}, saving and restoring every affected
  *       function's state as Linux does (so the subtree is enumerated again after each one).
+ *   <li>{@code requestSystemClock}: {@code request} on a {@link SystemFarmClock} at scale 0, the
+ *       clock a server runs: every step (hold, link training, each function's settle, the
+ *       readiness check) is a task for the clock's one thread, and the benchmark thread waits
+ *       for the result. Wall time from request to result, two threads involved: not CPU cost.
  *   <li>Components, for the analysis: {@code routingRepublish} ({@link Hierarchy#routingChanged},
- *       one routing recompute of this hierarchy) and {@code subtree}
- *       ({@link Hierarchy#subtree}).
+ *       one routing recompute, in the state between resets: bus numbers below the port at 0),
+ *       {@code routingRepublishEnumerated} (the same on an identical hierarchy as enumerated,
+ *       never reset: every bridge routes), {@code routingPrototype} ({@link RoutingPrototype}
+ *       on that enumerated hierarchy, a one-pass recompute checked to give the same table) and
+ *       {@code subtree} ({@link Hierarchy#subtree}).
  * </ul>
  * Set-up checks that exactly {@code n} functions are below the port and that one reset starts
  * and finishes every one of them; each iteration's tear-down checks nothing is left scheduled
@@ -77,6 +85,10 @@ public class ResetFanoutBenchmark {
   private int bridgeControl;
   private ResetRequest busRequest;
   private ResetRequest busRequestSaveRestore;
+  private Hierarchy enumerated;
+  private RoutingPrototype prototype;
+  private SystemFarmClock systemClock;
+  private Hierarchy onSystemClock;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -95,6 +107,18 @@ public class ResetFanoutBenchmark {
     busRequestSaveRestore = new ResetRequest(bus, Set.of(ResetMethod.BUS),
         ResetRequest.Mode.TRY, null, true, Owner.HOST);
     checkOneResetReachesAll();
+
+    enumerated = HierarchyBuilder.build(
+        FanoutTopology.spec(FanoutTopology.Shape.valueOf(shape), n),
+        new TimeBase(new ManualClock(), 0.0));
+    prototype = new RoutingPrototype(enumerated);
+    if (!prototype.matches(enumerated) || !new RoutingPrototype(hierarchy).matches(hierarchy)) {
+      throw new IllegalStateException("the routing prototype disagrees with the server");
+    }
+    systemClock = new SystemFarmClock();
+    onSystemClock = HierarchyBuilder.build(
+        FanoutTopology.spec(FanoutTopology.Shape.valueOf(shape), n),
+        new TimeBase(systemClock, 0.0));
     System.out.printf("%n%s: %d functions below %s, %d links, %d buses in the hierarchy%n",
         hierarchy.name(), below.size(), port, FanoutTopology.links(hierarchy, port),
         hierarchy.buses().size());
@@ -122,6 +146,11 @@ public class ResetFanoutBenchmark {
           + finished + " resets, expected " + n);
     }
     checkSettled();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    systemClock.close();
   }
 
   @TearDown(Level.Iteration)
@@ -156,8 +185,23 @@ public class ResetFanoutBenchmark {
   }
 
   @Benchmark
+  public ResetResult requestSystemClock() {
+    return complete(onSystemClock.resets().reset(busRequest).join());
+  }
+
+  @Benchmark
   public void routingRepublish() {
     hierarchy.routingChanged();
+  }
+
+  @Benchmark
+  public void routingRepublishEnumerated() {
+    enumerated.routingChanged();
+  }
+
+  @Benchmark
+  public Object routingPrototype() {
+    return prototype.compute();
   }
 
   @Benchmark
