@@ -31,7 +31,8 @@ import javax.management.ObjectName;
  *   <li>retained heap: used heap after repeated {@code System.gc()} with the farm full, minus
  *       the same before it was created, per hierarchy and per function;
  *   <li>with {@code --histo}, the class histogram difference (after minus before): which classes
- *       hold that heap, in bytes and instances per function;
+ *       hold that heap, in bytes and instances per function; and, per model, the copy-on-write
+ *       config-space arrays each function holds privately ({@link FootprintBreakdown});
  *   <li>a check that every hierarchy is there and answers config reads: every function the
  *       first copy can reach (all 64 when enumerated, the 16 on bus 0 when unprogrammed) is
  *       read at 0x00, 0x08, 0x10 and 0x18 in every copy and must give the model's IDs and the
@@ -142,6 +143,7 @@ public final class ScaleBenchmark {
     }
     if (histo) {
       printHistogramDiff(histoBefore, histoAfter, functions, top);
+      FootprintBreakdown.print(farm.bySegment(0));
     }
     System.out.println();
     System.out.println("| hierarchies | functions | mode | -Xmx | total | median | p99 | max"
