@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Prints the Markdown tables of SCALE-AND-RESET.md from a ResetFanoutBenchmark JMH JSON result.
 
-    bench/fanout_table.py RESULT.json [JMH-OUTPUT.txt]
+    bench/fanout_table.py RESULT.json... [JMH-OUTPUT.txt...]
+
+Results of several runs (e.g. the main benchmarks and the components) are merged.
 
 Per shape and N: sbr and the request paths in ns/op, as the median (sample mode: the median
 operation; average-time mode: the median iteration) with the mean +- JMH's 99.9% half-width,
@@ -36,9 +38,15 @@ def fmt(score, err):
     return f"{score:,.0f} ± {err:,.0f}"
 
 
-def main(path, log=None):
-    with open(path) as f:
-        results = json.load(f)
+def main(paths):
+    results = []
+    logs = []
+    for path in paths:
+        if path.endswith(".json"):
+            with open(path) as f:
+                results += json.load(f)
+        else:
+            logs.append(path)
     data = {}
     for r in results:
         name = r["benchmark"].rsplit(".", 1)[1]
@@ -50,7 +58,7 @@ def main(path, log=None):
         data[(name, p["shape"], int(p["n"]))] = (median(r), err, alloc["score"] if alloc else None,
                                                  m["score"], r["mode"])
     links = {}
-    if log:
+    for log in logs:
         for line in open(log):
             x = re.match(r"fanout-(\w+)-(\d+): \d+ functions below .*, (\d+) links, (\d+) buses", line)
             if x:
@@ -124,4 +132,4 @@ def main(path, log=None):
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)
+    main(sys.argv[1:])
