@@ -57,6 +57,10 @@ public final class Options {
         --contended F          share of resets aimed at the --hot hierarchies (default 0.1)
         --hot N                hierarchies every client contends for (default 4)
         --wait-ready B         resets return once every function is ready (default true)
+        --save-restore B       save and restore the functions' config around each reset, as
+                               Linux does (default true; without it a bus reset above the
+                               switch clears the downstream ports' bus numbers and the drives
+                               below become unreachable, as on hardware)
         --deadline-ms MS       deadline of every call (default 30000)
         --churn-model M        card the churn inserts (default nvme-ssd)
 
@@ -112,6 +116,7 @@ public final class Options {
   public double contended = 0.1;
   public int hot = 4;
   public boolean waitReady = true;
+  public boolean saveRestore = true;
   public long deadlineMs = 30_000;
   public String churnModel = "nvme-ssd";
   public String out;
@@ -199,6 +204,7 @@ public final class Options {
       case "contended" -> contended = Double.parseDouble(v);
       case "hot" -> hot = Integer.parseInt(v);
       case "wait-ready" -> waitReady = Boolean.parseBoolean(v);
+      case "save-restore" -> saveRestore = Boolean.parseBoolean(v);
       case "deadline-ms" -> deadlineMs = Long.parseLong(v);
       case "churn-model" -> churnModel = v;
       case "out" -> out = v;
@@ -292,6 +298,7 @@ public final class Options {
     m.put("contended", contended);
     m.put("hot", hot);
     m.put("wait_ready", waitReady);
+    m.put("save_restore", saveRestore);
     m.put("deadline_ms", deadlineMs);
     m.put("churn_model", churnModel);
     return m;

@@ -114,6 +114,7 @@ final class ResetStorm implements Workload {
           .addMethods(method)
           .setMode(o.waitMode ? ResetMode.RESET_MODE_WAIT : ResetMode.RESET_MODE_TRY)
           .setWaitReady(o.waitReady)
+          .setSaveRestore(o.saveRestore)
           .setRequestId(runId + "-" + ids.incrementAndGet())
           .build();
     }
