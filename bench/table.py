@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Prints a JMH JSON result of ConfigSpaceBenchmark as the Markdown table BENCHMARKS.md quotes.
+"""Prints a JMH JSON result as the Markdown tables BENCHMARKS.md quotes.
 
     bench/table.py bench/results/NAME.json
+
+ConfigSpaceBenchmark first (below), then one table per other benchmark class (see
+other_tables): every benchmark X beside its same-run baseline twin (X_sync, X_map or X_raw),
+the ratio, and the issue's budgets where one applies.
 
 Pairs every benchmark X with its baseline twin X_sync (group members X_m with X_sync_m),
 prints mean +- error (JMH's 99.9% confidence half-width) in ns/op, the ratio baseline / engine
@@ -54,7 +58,16 @@ def alloc(entry):
 
 def main(path):
     with open(path) as f:
-        results = json.load(f)
+        everything = json.load(f)
+    results = [r for r in everything if ".config.ConfigSpaceBenchmark." in r["benchmark"]]
+    others = [r for r in everything if ".config.ConfigSpaceBenchmark." not in r["benchmark"]]
+    if results:
+        config_table(results)
+    if others:
+        other_tables(others, header=not results)
+
+
+def config_table(results):
     by_name = {}
     for r in results:
         short = r["benchmark"].rsplit(".", 1)[1]
@@ -124,6 +137,78 @@ def main(path):
                 print("| " + " | ".join(row) + " |")
     print()
     print("missed: " + (", ".join(missed) if missed else "none"))
+
+
+# ---- every other benchmark class ----
+
+TWIN_SUFFIXES = ("_sync", "_map", "_raw")
+# Budgets of the issue that apply to rows outside ConfigSpaceBenchmark: the whole in-process
+# access (farm, routing, readiness, register) measured against the config-space budgets.
+OTHER_BUDGETS = {
+    "RoutingBenchmark.farmRead": READ_NS,
+    "RoutingBenchmark.farmReaders": READ_NS,
+    "RoutingBenchmark.farmWrite": WRITE_NS,
+}
+# Per-element columns: the parameter that counts the elements one operation handles.
+PER_ELEMENT = {"BatchCodecBenchmark": "accesses"}
+
+
+def params_label(e):
+    p = e.get("params") or {}
+    return ", ".join(f"{k}={v}" for k, v in p.items()) or "-"
+
+
+def other_tables(results, header=True):
+    first = results[0]
+    if header:
+        print(f"JDK {first['jdkVersion']} ({first['vmName']} {first['vmVersion']}), JMH "
+              f"{first['jmhVersion']}, forks {first['forks']}, warm-up "
+              f"{first['warmupIterations']} x {first['warmupTime']}, measurement "
+              f"{first['measurementIterations']} x {first['measurementTime']}\n")
+    by_class = {}
+    for r in results:
+        cls, name = r["benchmark"].rsplit(".", 2)[-2:]
+        by_class.setdefault(cls, {}).setdefault(name, []).append(r)
+    missed = []
+    for cls, by_name in by_class.items():
+        per = PER_ELEMENT.get(cls)
+        print(f"\n`{cls}` ({first['primaryMetric']['scoreUnit']} unless said)\n")
+        head = ["benchmark", "params", "threads", "score", "baseline", "baseline / score"]
+        if per:
+            head += [f"ns per {per[:-2] if per.endswith('es') else per}", "baseline ns per"]
+        head += ["target", "verdict"]
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" for _ in head) + "|")
+        for name, entries in by_name.items():
+            if name.endswith(TWIN_SUFFIXES):
+                continue
+            twin_name = next((name + s for s in TWIN_SUFFIXES if name + s in by_name), None)
+            twins = {params_label(t): t for t in by_name.get(twin_name, [])}
+            for e in entries:
+                label = params_label(e)
+                t = twins.get(label)
+                rows = [(name, e["primaryMetric"], t and t["primaryMetric"])]
+                members = [k for k in e["secondaryMetrics"] if k.startswith(name + "_")]
+                for k in members:
+                    rows.append((f"{name}:{k[len(name) + 1:]}", e["secondaryMetrics"][k], None))
+                for row_label, m, b in rows:
+                    ratio = f"{b['score'] / m['score']:.2f}" if b else "-"
+                    row = [f"`{row_label}`", label, str(e["threads"]), fmt(m), fmt(b), ratio]
+                    if per:
+                        n = float((e.get("params") or {}).get(per, 1))
+                        row += [f"{m['score'] / n:.1f}", f"{b['score'] / n:.1f}" if b else "-"]
+                    budget = OTHER_BUDGETS.get(f"{cls}.{name}") if row_label == name else None
+                    if budget is not None:
+                        ok = m["score"] <= budget
+                        row += [f"≤ {budget:g} ns (whole path)",
+                                "met" if ok else f"MISSED ({m['score']:.1f} ns)"]
+                        if not ok:
+                            missed.append(f"{cls}.{row_label}")
+                    else:
+                        row += ["-", "reference" if not b else "-"]
+                    print("| " + " | ".join(row) + " |")
+    print()
+    print("outside ConfigSpaceBenchmark, missed: " + (", ".join(missed) if missed else "none"))
 
 
 if __name__ == "__main__":
