@@ -86,10 +86,10 @@ class HostileInputTest extends LiveServer {
         .getFullMethodName(), new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x0a, 0x7f}));
     assertEquals(Status.Code.INVALID_ARGUMENT, rawCall(c, FarmServiceGrpc
         .getCreateHierarchyMethod().getFullMethodName(), new byte[] {0x0a, (byte) 0xff, 0x01}));
-    // A method that does not exist, and services this server does not offer yet.
+    // A method that does not exist, and a service that does not.
     assertEquals(Status.Code.UNIMPLEMENTED, rawCall(c, "pciefarm.v1.ConfigService/Format",
         new byte[0]));
-    assertEquals(Status.Code.UNIMPLEMENTED, rawCall(c, "pciefarm.v1.LeaseService/Acquire",
+    assertEquals(Status.Code.UNIMPLEMENTED, rawCall(c, "pciefarm.v1.WarpService/Engage",
         new byte[0]));
 
     // Specs that are nonsense: deep nesting, a thousand devices, numbers out of range.

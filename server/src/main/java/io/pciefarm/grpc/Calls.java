@@ -46,7 +46,14 @@ final class Calls {
     CompletableFuture<T> out = new CompletableFuture<>();
     Runnable task = () -> {
       try {
-        work.get().whenComplete((v, e) -> {
+        CompletableFuture<T> inner = work.get();
+        // Cancelling the outcome withdraws the work (a queued reset leaves the queue).
+        out.whenComplete((v, e) -> {
+          if (out.isCancelled()) {
+            inner.cancel(false);
+          }
+        });
+        inner.whenComplete((v, e) -> {
           if (e != null) {
             out.completeExceptionally(e);
           } else {

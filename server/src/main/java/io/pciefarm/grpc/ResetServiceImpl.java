@@ -82,10 +82,31 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
   public void reset(ResetRequest request, StreamObserver<ResetResponse> out) {
     // A retry with the same request_id is answered with the first attempt's outcome: the
     // reset runs once.
-    IdempotentCalls.reply(idempotent.once(Caller.current(),
+    // A client that gives up (deadline, cancel) withdraws the reset it started, as a queued
+    // request leaves the queue; a replay started nothing and withdraws nothing.
+    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ResetResponse>> started =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    io.grpc.Context context = io.grpc.Context.current();
+    io.grpc.Context.CancellationListener gaveUp = c -> {
+      CompletableFuture<ResetResponse> f = started.get();
+      if (f != null) {
+        f.cancel(false);
+      }
+    };
+    context.addListener(gaveUp, Runnable::run);
+    CompletableFuture<ResetResponse> outcome = idempotent.once(Caller.current(),
         ResetServiceGrpc.getResetMethod().getFullMethodName(), request.getRequestId(), request,
-        () -> Calls.onWorker(workers, () -> reset(request)),
-        r -> r.toBuilder().setReplayed(true).build()), out);
+        () -> {
+          CompletableFuture<ResetResponse> f = Calls.onWorker(workers, () -> reset(request));
+          started.set(f);
+          if (context.isCancelled()) {
+            f.cancel(false);
+          }
+          return f;
+        },
+        r -> r.toBuilder().setReplayed(true).build());
+    outcome.whenComplete((r, e) -> context.removeListener(gaveUp));
+    IdempotentCalls.reply(outcome, out);
   }
 
   @Override
