@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "pciefarm", mixinStandardHelpOptions = true, version = "pciefarm 0.1.0",
     description = "Emulated PCI Express hierarchies for hypervisor and device-assignment tests.",
     subcommands = {ServeCommand.class, LsCommand.class, LspciCommand.class, SetpciCommand.class,
-        CatalogCommand.class, TreeCommand.class, LeaseCommand.class})
+        CatalogCommand.class, TreeCommand.class, LeaseCommand.class,
+        ResetCommand.class, ResetMethodCommand.class, HotplugCommand.class, EventsCommand.class})
 public final class PcieFarmCli implements Runnable {
 
   public static void main(String[] args) {

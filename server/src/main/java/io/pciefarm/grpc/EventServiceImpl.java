@@ -115,6 +115,8 @@ final class EventServiceImpl {
     private final ServerCall<SubscribeRequest, EventStreamItem> call;
     private final SerialExecutor serial = new SerialExecutor(delivery);
     private final AtomicBoolean released = new AtomicBoolean();
+    /** A drain is queued and has not started: further signals need not queue another. */
+    private final AtomicBoolean drainQueued = new AtomicBoolean();
     private volatile Subscription subscription;
     private volatile boolean cancelled;
     /** Touched only on {@link #serial}. */
@@ -209,11 +211,21 @@ final class EventServiceImpl {
       release();
     }
 
-    /** Hands one drain to the serial executor; from publishers and event loops alike. */
+    /**
+     * Hands one drain to the serial executor, from publishers and event loops alike; signals
+     * while one is queued add nothing (the queued drain sees what they announce).
+     */
     private void signal() {
+      if (!drainQueued.compareAndSet(false, true)) {
+        return;
+      }
       try {
-        serial.execute(this::drain);
+        serial.execute(() -> {
+          drainQueued.set(false); // a signal from here on queues the next drain
+          drain();
+        });
       } catch (RuntimeException e) {
+        drainQueued.set(false);
         // The delivery pool is gone: the server is stopping and ends the call itself.
       }
     }
