@@ -59,7 +59,7 @@ final class LeaseCommand implements Runnable {
 
   /** {@code lease acquire}. */
   @Command(name = "acquire", mixinStandardHelpOptions = true, description = {
-      "Lease isolation groups: those named and those holding the functions named.",
+      "Lease isolation groups, by number or by a function they hold.",
       "Prints the lease id on the first line, then what the lease holds."})
   static final class Acquire implements Callable<Integer> {
     @Spec
@@ -134,7 +134,7 @@ final class LeaseCommand implements Runnable {
           format(duration(lease.info().getTtl()).dividedBy(3)));
       out.flush();
       // Ctrl-C ends the JVM without interrupting this thread: release from a hook then.
-      Thread hook = new Thread(() -> releaseQuietly(lease), "pciefarm-lease-release");
+      Thread hook = new Thread(() -> releaseQuietly(out, lease), "pciefarm-lease-release");
       Runtime.getRuntime().addShutdownHook(hook);
       try {
         while (lease.active()) {
@@ -158,9 +158,12 @@ final class LeaseCommand implements Runnable {
       return 0;
     }
 
-    private static void releaseQuietly(LeaseHandle lease) {
+    private static void releaseQuietly(PrintWriter out, LeaseHandle lease) {
       try {
-        lease.release();
+        if (lease.release()) {
+          out.println("released " + lease.id());
+          out.flush();
+        }
       } catch (RuntimeException e) {
         System.err.println("pciefarm lease acquire: could not release " + lease.id() + ": "
             + PcieFarmCli.oneLine(e));

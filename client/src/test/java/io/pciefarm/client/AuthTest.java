@@ -23,12 +23,12 @@ import io.pciefarm.proto.v1.FarmServiceGrpc;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.ListHierarchiesRequest;
 import io.pciefarm.proto.v1.ServerInfo;
-import io.pciefarm.reset.MethodSet;
-import io.pciefarm.reset.ResetException;
-import io.pciefarm.reset.ResetRequest;
-import io.pciefarm.reset.ResetTarget;
+import io.pciefarm.proto.v1.ResetMethodAlias;
+import io.pciefarm.proto.v1.ResetMode;
+import io.pciefarm.proto.v1.ResetServiceGrpc;
+import io.pciefarm.proto.v1.ResetTarget;
+import io.pciefarm.proto.v1.ResetTargetKind;
 import io.pciefarm.spec.Header;
-import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciAddress;
 import io.pciefarm.topology.PciFunction;
 import java.util.List;
@@ -199,32 +199,40 @@ class AuthTest extends LiveServer {
     }
   }
 
+  private static io.pciefarm.proto.v1.ResetRequest resetGpu(String leaseId) {
+    return io.pciefarm.proto.v1.ResetRequest.newBuilder()
+        .setTarget(ResetTarget.newBuilder().setKind(ResetTargetKind.RESET_TARGET_KIND_DEVICE)
+            .setAddress("0000:01:00.0"))
+        .setAlias(ResetMethodAlias.RESET_METHOD_ALIAS_ANY).setMode(ResetMode.RESET_MODE_TRY)
+        .setLeaseId(leaseId).setRequestId(PcieFarmClient.newRequestId()).build();
+  }
+
   @Test
   void aResetReachingAnotherTenantsFunctionsIsRefusedNamingEachOne() throws Exception {
     // The GPU and its HD audio function share a device and a group: alice leases them.
-    Hierarchy h = server.farm().get("gpu-passthrough");
     try (LeaseHandle lease = alice.acquire(AcquireRequest.newBuilder()
         .setHierarchy("gpu-passthrough").addFunctions("0000:01:00.0").build())) {
-      Caller bobCaller = new Caller("bob", false);
-      ResetRequest byBob = new ResetRequest(new ResetTarget.Device(PciAddress.parse("0000:01:00.0")),
-          MethodSet.ANY, ResetRequest.Mode.TRY, null, false,
-          bobCaller.owner("", server.farm().leases()));
-      ResetException refused = assertThrows(ResetException.class, () -> h.resets().reset(byBob));
-      StatusRuntimeException s = Statuses.toStatus(refused);
-      assertEquals(Status.Code.FAILED_PRECONDITION, s.getStatus().getCode());
-      PreconditionFailure p = StatusProto.fromThrowable(s).getDetails(0)
-          .unpack(PreconditionFailure.class);
-      assertEquals(List.of("0000:01:00.0", "0000:01:00.1"), p.getViolationsList().stream()
-          .map(PreconditionFailure.Violation::getSubject).toList());
-      assertTrue(p.getViolations(0).getDescription().contains(lease.id()));
+      for (PcieFarmClient other : List.of(bob, ops)) {
+        StatusRuntimeException refused = expectRaw(Status.Code.FAILED_PRECONDITION,
+            () -> ResetServiceGrpc.newBlockingStub(other.channel()).reset(resetGpu("")));
+        PreconditionFailure p = StatusProto.fromThrowable(refused).getDetails(0)
+            .unpack(PreconditionFailure.class);
+        assertEquals(List.of("0000:01:00.0", "0000:01:00.1"), p.getViolationsList().stream()
+            .map(PreconditionFailure.Violation::getSubject).toList());
+        assertTrue(p.getViolationsList().stream().allMatch(v -> v.getType().equals("OWNERSHIP")
+            && v.getDescription().contains(lease.id())), p.toString());
+      }
       // Presenting alice's lease does not help bob: it is not his.
-      assertEquals(Status.Code.PERMISSION_DENIED, Statuses.toStatus(assertThrows(
-          RuntimeException.class, () -> bobCaller.owner(lease.id(), server.farm().leases())))
-          .getStatus().getCode());
+      expectRaw(Status.Code.PERMISSION_DENIED, () -> ResetServiceGrpc.newBlockingStub(
+          bob.channel()).reset(resetGpu(lease.id())));
       // Alice, with her lease, may.
+      ResetServiceGrpc.newBlockingStub(alice.channel()).reset(resetGpu(lease.id()));
+      // So may the engine, asked as her lease's owner (what Caller.owner resolves).
       Owner asAlice = new Caller("alice", false).owner(lease.id(), server.farm().leases());
-      h.resets().reset(new ResetRequest(new ResetTarget.Device(PciAddress.parse("0000:01:00.0")),
-          MethodSet.ANY, ResetRequest.Mode.WAIT, null, false, asAlice)).get();
+      assertEquals(Owner.lease(lease.id(), "alice"), asAlice);
+      assertEquals(Status.Code.PERMISSION_DENIED, Statuses.toStatus(assertThrows(
+          RuntimeException.class, () -> new Caller("bob", false).owner(lease.id(),
+              server.farm().leases()))).getStatus().getCode());
     }
   }
 

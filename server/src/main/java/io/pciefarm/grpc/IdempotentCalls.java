@@ -38,23 +38,28 @@ import java.util.function.UnaryOperator;
  * </ul>
  *
  * <h2>Wiring a handler</h2>
- * A handler that starts the work and answers asynchronously wraps the start in one line. For
- * ResetService.Reset, with this server's instance ({@code PcieFarmServer} passes it to the
- * services it builds):
+ * Every service gets this server's instance ({@link PcieFarmServer#idempotentCalls()}) in its
+ * constructor and wraps the start of its work in one call; ConfigService.Write,
+ * LeaseService.Acquire, ResetService.Reset and the HotPlugService actions do. The shape:
  *
  * <pre>{@code
- * Caller caller = Caller.current();
- * CompletableFuture<ResetResponse> f = idempotent.once(caller,
+ * IdempotentCalls.reply(idempotent.once(Caller.current(),
  *     ResetServiceGrpc.getResetMethod().getFullMethodName(), request.getRequestId(), request,
- *     () -> startReset(request, caller),                // the unwrapped handler's future
- *     r -> r.toBuilder().setReplayed(true).build());    // how a replay is marked (or null)
- * IdempotentCalls.reply(f, out);                        // onNext+onCompleted, or onError
+ *     () -> Calls.onWorker(workers, () -> reset(request)),  // starts the work, returns its future
+ *     r -> r.toBuilder().setReplayed(true).build()),       // how a replay is marked (or null)
+ *     out);                                                 // onNext+onCompleted, or onError
  * }</pre>
  *
- * The work runs on the calling thread; a synchronous handler returns
- * {@code CompletableFuture.completedFuture(...)}, and anything it throws becomes the outcome.
- * Read {@link Caller#current()} before the call, outside the supplier if the work moves to
- * another thread.
+ * The work supplier runs on the calling thread; anything it throws becomes the outcome. Read
+ * {@link Caller#current()} before handing work to another thread.
+ *
+ * <h2>Cancellation</h2>
+ * Cancelling a future this class returned (a caller giving up) does not cancel the work: the
+ * work's outcome is what a retry with the same id gets. A handler that wants a give-up to
+ * withdraw its work cancels the work's own future (ResetService.Reset does, from the call's
+ * context; LeaseService.Acquire does for a waiting acquisition): the CANCELLED outcome is then
+ * forgotten and a retry runs the work again. That is exact only for work that had not acted yet
+ * (a queued reset, a waiting acquisition); work cancelled after it acted runs again on retry.
  */
 public final class IdempotentCalls {
   /** How long an outcome is remembered after the first call with its id arrived. */

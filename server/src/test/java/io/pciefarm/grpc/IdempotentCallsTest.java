@@ -118,6 +118,17 @@ class IdempotentCallsTest {
   }
 
   @Test
+  void aCallerGivingUpDoesNotCancelTheWorkWhoseOutcomeARetryGets() throws Exception {
+    CompletableFuture<String> work = new CompletableFuture<>();
+    CompletableFuture<String> first = calls.once(ALICE, "rpc", "id", () -> work);
+    first.cancel(false); // the client's deadline passed
+    assertFalse(work.isDone(), "the work goes on");
+    work.complete("reset done");
+    assertEquals("reset done", calls.once(ALICE, "rpc", "id", counting("again")).get());
+    assertEquals(0, runs.get());
+  }
+
+  @Test
   void aReusedIdWithADifferentRequestIsInvalid() throws Exception {
     WriteRequest a = WriteRequest.newBuilder().setAddress("00:01.0").setValue(1)
         .setRequestId("id").build();
