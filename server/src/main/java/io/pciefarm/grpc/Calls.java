@@ -32,11 +32,6 @@ final class Calls {
   }
 
   /**
-   * Runs {@code work} on {@code workers}; answers with the result of the future it returns, or
-   * the status of what it throws or completes with. A call already cancelled when a worker gets
-   * to it is skipped.
-   */
-  /**
    * Starts {@code work} on a worker, with the call's context attached, and returns its outcome
    * (failed with the mapped status when the pool refuses or the work throws). For calls whose
    * outcome is shared, such as a request_id's first attempt and its replays.
@@ -72,6 +67,11 @@ final class Calls {
     return out;
   }
 
+  /**
+   * Runs {@code work} on {@code workers}; answers with the result of the future it returns, or
+   * the status of what it throws or completes with. A call already cancelled when a worker gets
+   * to it is skipped.
+   */
   static <T> void offloadAsync(Executor workers, StreamObserver<T> out,
       Supplier<CompletableFuture<T>> work) {
     Context context = Context.current();
