@@ -93,7 +93,7 @@ def main(paths):
             if has_alloc:
                 row += f" {s[2] / n:,.0f} |" if s[2] is not None else " - |"
             rr = data.get(("routingRepublish", shape, n))
-            share = f"{100 * (l[0] + 2) * rr[3] / s[0]:.0f} %" if l and rr else "-"
+            share = f"{100 * (l[0] + 2) * rr[0] / s[0]:.0f} %" if l and rr else "-"
             req = data.get(("request", shape, n))
             rsr = data.get(("requestSaveRestore", shape, n))
             row += f" {share} | {req[0] / n:,.0f} |" if req else f" {share} | - |"
@@ -101,7 +101,7 @@ def main(paths):
             print(row)
     comps = ["routingRepublish", "routingRepublishEnumerated", "routingPrototype", "subtree"]
     if any(k[0] in comps for k in data):
-        print("\n#### Components (ns/op)\n")
+        print("\n#### Components (ns/op: median (mean ± error))\n")
         print("| shape | N | routingRepublish (after reset) | routingRepublishEnumerated"
               " | routingPrototype (enumerated) | prototype speed-up | subtree |")
         print("|---|---|---|---|---|---|---|")
@@ -110,8 +110,8 @@ def main(paths):
                 c = [data.get((x, shape, n)) for x in comps]
                 if not any(c):
                     continue
-                cells = [fmt(v[3], v[1]) if v else "-" for v in c]
-                speed = f"{c[1][3] / c[2][3]:.1f}x" if c[1] and c[2] else "-"
+                cells = [f"{v[0]:,.0f} ({fmt(v[3], v[1])})" if v else "-" for v in c]
+                speed = f"{c[1][0] / c[2][0]:.1f}x" if c[1] and c[2] else "-"
                 print(f"| {shape} | {n} | {cells[0]} | {cells[1]} | {cells[2]} | {speed}"
                       f" | {cells[3]} |")
     reqs = ["request", "requestSaveRestore"]

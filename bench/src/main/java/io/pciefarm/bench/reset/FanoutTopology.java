@@ -21,7 +21,7 @@ import java.util.List;
  *       alternating (2.5 functions a port); when that does not fit in the switch's 32 ports,
  *       second-level switches (a downstream port holding an upstream port with up to 32
  *       downstream ports, 82 functions when full) take the rest first. 512 functions: 6
- *       second-level switches and 8 more ports, 13 of them with cards: 206 links. At most
+ *       second-level switches and 8 more ports, all occupied: 207 links, 215 buses. At most
  *       about 620 functions (256 bus numbers).
  * </ul>
  * For {@code n == 1} both are the root port with one NVMe drive below it. The catalog has no
