@@ -205,5 +205,8 @@ class LoadGeneratorTest {
   void jsonEscapesAndFormats() {
     String j = Json.write(Map.of("a\"b", List.of(1, 2.5, "x\ny", true)));
     assertEquals("{\n  \"a\\\"b\": [1, 2.5, \"x\\ny\", true]\n}\n", j);
+    // large values keep their zeros, small ones their digits
+    assertEquals("[313000.5, 120000.25, 5000000.3, 0.001234, 7]\n",
+        Json.write(List.of(313000.5, 120000.25, 5000000.3, 0.001234, 7.0)));
   }
 }
