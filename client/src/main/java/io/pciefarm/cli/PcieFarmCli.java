@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pciefarm", mixinStandardHelpOptions = true, version = "pciefarm 0.1.0",
     description = "Emulated PCI Express hierarchies for hypervisor and device-assignment tests.",
     subcommands = {ServeCommand.class, LsCommand.class, LspciCommand.class, SetpciCommand.class,
-        CatalogCommand.class, TreeCommand.class})
+        CatalogCommand.class, TreeCommand.class, LeaseCommand.class})
 public final class PcieFarmCli implements Runnable {
 
   public static void main(String[] args) {

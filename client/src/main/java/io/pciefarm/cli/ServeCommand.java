@@ -2,6 +2,7 @@ package io.pciefarm.cli;
 
 import io.pciefarm.farm.TopologyFiles;
 import io.pciefarm.grpc.PcieFarmServer;
+import io.pciefarm.grpc.TokenTable;
 import io.pciefarm.proto.v1.HierarchySpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -55,6 +56,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "How long shutdown lets calls finish (default ${DEFAULT-VALUE}).")
   int graceSeconds;
 
+  @Option(names = "--tokens", paramLabel = "FILE", description = {
+      "Require bearer tokens: lines 'TOKEN TENANT [admin]' (# comments).",
+      "Without it the farm is single-tenant and serves loopback only."})
+  Path tokens;
+
   @Override
   public Integer call() throws Exception {
     if (noTcp && unix == null) {
@@ -63,6 +69,11 @@ final class ServeCommand implements Callable<Integer> {
     }
     PcieFarmServer.Builder b = PcieFarmServer.builder().maxBatchAccesses(maxBatch)
         .shutdownGrace(Duration.ofSeconds(graceSeconds));
+    TokenTable table = null;
+    if (tokens != null) {
+      table = TokenTable.read(tokens);
+      b.tokens(table);
+    }
     if (!noTcp) {
       b.bind(bind).port(port);
     }
@@ -87,6 +98,10 @@ final class ServeCommand implements Callable<Integer> {
     if (server.unixSocket() != null) {
       where.add("unix:" + server.unixSocket());
     }
+    out.println(table == null
+        ? "pciefarm: single-tenant, no tokens: every caller is the administrator 'local'"
+        : "pciefarm: bearer tokens required: " + table.size() + " token"
+            + (table.size() == 1 ? "" : "s") + " for " + String.join(", ", table.tenants()));
     out.printf("pciefarm: serving %d hierarchies (%s) on %s [%s]%n", server.farm().size(),
         server.farm().list().stream().map(h -> h.name()).collect(Collectors.joining(", ")),
         String.join(" and ", where), server.transport().name().toLowerCase());

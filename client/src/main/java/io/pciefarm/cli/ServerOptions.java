@@ -9,11 +9,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * Where the server is: {@code --server HOST:PORT}, {@code --unix PATH}, else the environment
- * variable {@value #ENV} ({@code HOST:PORT} or {@code unix:PATH}), else {@value #DEFAULT}.
+ * variable {@value #ENV} ({@code HOST:PORT} or {@code unix:PATH}), else {@value #DEFAULT}. And
+ * who is asking: {@code --token TOKEN}, else {@value #TOKEN_ENV}, for a server with a token
+ * table.
  */
 final class ServerOptions {
   static final String ENV = "PCIEFARM_SERVER";
   static final String DEFAULT = "127.0.0.1:50051";
+  static final String TOKEN_ENV = "PCIEFARM_TOKEN";
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec command;
@@ -25,6 +28,20 @@ final class ServerOptions {
   @Option(names = "--unix", paramLabel = "PATH",
       description = "Talk to the server over this Unix domain socket instead.")
   Path unix;
+
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "Bearer token for a server with a token table (default: $" + TOKEN_ENV
+          + "; the variable keeps it out of the process list).")
+  String token;
+
+  /** The token to send, or null. */
+  String token() {
+    if (token != null) {
+      return token;
+    }
+    String env = System.getenv(TOKEN_ENV);
+    return env == null || env.isBlank() ? null : env.trim();
+  }
 
   /** The target as PcieFarmClient.connect takes it. */
   String target() {
@@ -42,6 +59,6 @@ final class ServerOptions {
     if (unix != null && server != null) {
       throw new ParameterException(command.commandLine(), "give --server or --unix, not both");
     }
-    return PcieFarmClient.connect(target());
+    return PcieFarmClient.builder(target()).token(token()).build();
   }
 }

@@ -2,7 +2,9 @@ package io.pciefarm.client;
 
 /**
  * One function's config space. Reads of a function that is not there return all ones, as on
- * hardware. Reads are retried on UNAVAILABLE; writes never are.
+ * hardware. Reads are retried on UNAVAILABLE; writes are too, with one request id, so the
+ * server applies each once. Writing needs the function's lease (or, for the host's pool, an
+ * administrator's token): PERMISSION_DENIED otherwise.
  */
 public final class FunctionHandle {
   private final PcieFarmClient client;
@@ -49,6 +51,35 @@ public final class FunctionHandle {
 
   public boolean write(int offset, int width, int value) {
     return client.write(address, offset, width, value);
+  }
+
+  // ---- reset methods (sysfs reset_method) ----
+
+  /** Supported and enabled reset methods, as reading reset_method shows them. */
+  public io.pciefarm.proto.v1.ResetMethods resetMethods() {
+    return client.resetMethods(address);
+  }
+
+  /**
+   * Enables these methods, in this order, as writing reset_method does; an empty list restores
+   * the default.
+   */
+  public io.pciefarm.proto.v1.ResetMethods setResetMethods(
+      java.util.List<io.pciefarm.proto.v1.ResetMethod> methods) {
+    return client.setResetMethods(address, methods);
+  }
+
+  /** Disables resets of this function (an empty reset_method list). */
+  public io.pciefarm.proto.v1.ResetMethods disableResets() {
+    return client.disableResets(address);
+  }
+
+  /**
+   * Resets this function with the allowed {@code methods} ({@link ResetSpec#methods(String)},
+   * e.g. "flr" or "FUNC") and the defaults otherwise ({@link PcieFarmClient#reset}).
+   */
+  public io.pciefarm.proto.v1.ResetResponse reset(String methods) {
+    return client.reset(ResetSpec.function(address.toString()).methods(methods));
   }
 
   @Override

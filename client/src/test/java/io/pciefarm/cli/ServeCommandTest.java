@@ -97,6 +97,54 @@ class ServeCommandTest {
   }
 
   @Test
+  void withoutTokensItServesLoopbackOnly() {
+    CliTest.Result r = CliTest.run("serve", "--bind", "0.0.0.0", "--port", "0");
+    assertEquals(1, r.code());
+    assertTrue(r.errLine().startsWith("pciefarm serve: refusing to listen on 0.0.0.0 without"
+        + " authentication"), r.err());
+    assertTrue(r.errLine().contains("--tokens FILE"), r.err());
+  }
+
+  @Test
+  void withTokensItAuthenticatesAndMayServeEveryAddress() throws Exception {
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, "# test tokens\n"
+        + "serve-alice-0123456789abcdef alice\n"
+        + "serve-ops-0123456789abcdef01 ops admin\n");
+    Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rw-------"));
+    try (Serving s = new Serving("serve", "--bind", "0.0.0.0", "--port", "0", "--tokens",
+        tokens.toString(), "--topology", "storage-switch.json")) {
+      assertTrue(s.out.toString().contains("bearer tokens required: 2 tokens for alice, ops"),
+          s.out.toString());
+      Matcher m = Pattern.compile("on (127\\.0\\.0\\.1:\\d+)").matcher(s.out.toString());
+      assertTrue(m.find(), s.out.toString());
+      try (PcieFarmClient none = PcieFarmClient.connect(m.group(1));
+          PcieFarmClient alice = PcieFarmClient.builder(m.group(1))
+              .token("serve-alice-0123456789abcdef").build()) {
+        assertEquals(ServingStatus.SERVING, none.health(""));
+        assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, org.junit.jupiter.api.Assertions
+            .assertThrows(io.pciefarm.client.PcieFarmException.class, none::hierarchies).code());
+        assertEquals("alice", alice.serverInfo().getCallerTenant());
+        assertEquals(1, alice.hierarchies().size());
+      }
+      CliTest.Result ls = CliTest.run("ls", "--server", m.group(1), "--token",
+          "serve-ops-0123456789abcdef01");
+      assertEquals(0, ls.code(), ls.err());
+    }
+  }
+
+  @Test
+  void aBadTokenFileIsOneLineNamingTheLine() throws Exception {
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(tokens, "serve-alice-0123456789abcdef alice\nshort bob\n");
+    CliTest.Result r = CliTest.run("serve", "--port", "0", "--tokens", tokens.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.errLine().contains(tokens + ":2: the token must be"), r.err());
+    assertFalse(r.err().contains("short"), "tokens are not echoed");
+  }
+
+  @Test
   void aBadTopologyFileIsOneLine() {
     CliTest.Result r = CliTest.run("serve", "--port", "0", "--topology",
         dir.resolve("missing.json").toString());

@@ -89,7 +89,7 @@ class HostileInputTest extends LiveServer {
     // A method that does not exist, and services this server does not offer yet.
     assertEquals(Status.Code.UNIMPLEMENTED, rawCall(c, "pciefarm.v1.ConfigService/Format",
         new byte[0]));
-    assertEquals(Status.Code.UNIMPLEMENTED, rawCall(c, "pciefarm.v1.ResetService/Reset",
+    assertEquals(Status.Code.UNIMPLEMENTED, rawCall(c, "pciefarm.v1.LeaseService/Acquire",
         new byte[0]));
 
     // Specs that are nonsense: deep nesting, a thousand devices, numbers out of range.

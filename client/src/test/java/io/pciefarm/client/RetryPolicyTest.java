@@ -1,6 +1,7 @@
 package io.pciefarm.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -18,9 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The client's retry policy: idempotent calls are retried on UNAVAILABLE, calls that change
- * state never are. The server fails the first {@code failures} attempts of every call with
- * UNAVAILABLE and counts attempts per method.
+ * The client's retry policy: idempotent calls are retried on UNAVAILABLE, and so are writes,
+ * which carry a request id; other calls that change state never are. The server fails the first
+ * {@code failures} attempts of every call with UNAVAILABLE and counts attempts per method.
  */
 class RetryPolicyTest extends LiveServer {
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
@@ -82,8 +83,9 @@ class RetryPolicyTest extends LiveServer {
   @EnumSource(Via.class)
   void callsThatChangeStateAreNeverRetried(Via via) {
     failures = 1;
-    expect(Status.Code.UNAVAILABLE, () -> client(via).function("0000:01:00.0").writeWord(4, 0));
-    assertEquals(1, attempts("Write"));
+    expect(Status.Code.UNAVAILABLE, () -> client(via).write(Address.parse("0000:01:00.0"), 4,
+        2, 0, null));
+    assertEquals(1, attempts("Write"), "a write without a request id is sent once");
     expect(Status.Code.UNAVAILABLE, () -> client(via).createHierarchy(
         HierarchySpec.newBuilder().setName("test-retry").setSegment(0x600)
             .addDevices(DeviceSpec.newBuilder().setDevice(1).setModel("root-port-acs")).build()));
@@ -92,5 +94,33 @@ class RetryPolicyTest extends LiveServer {
     assertEquals(1, attempts("DeleteHierarchy"));
     failures = 0;
     assertEquals(5, client(via).hierarchies().size(), "nothing was created or deleted");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void writesAreRetriedWithTheirRequestId(Via via) {
+    failures = 2;
+    assertTrue(client(via).function("0000:01:00.0").writeWord(4, 0));
+    assertEquals(3, attempts("Write"), "IdempotentRetryTest shows the server applies it once");
+    reset();
+    failures = 100;
+    expect(Status.Code.UNAVAILABLE, () -> client(via).function("0000:01:00.0").writeWord(4, 0));
+    assertEquals(PcieFarmClient.MAX_ATTEMPTS, attempts("Write"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void leaseCallsAreRetried(Via via) {
+    failures = 1;
+    io.pciefarm.proto.v1.Lease l = client(via).acquireLease(
+        io.pciefarm.proto.v1.AcquireRequest.newBuilder().setHierarchy("storage-switch")
+            .addFunctions("0001:05:00.0").build());
+    assertEquals(2, attempts("Acquire"), "safe: the client set a request id");
+    client(via).renewLease(l.getId(), null);
+    assertEquals(2, attempts("Renew"));
+    client(via).leases(null);
+    assertEquals(2, attempts("ListLeases"));
+    assertTrue(client(via).releaseLease(l.getId()));
+    assertEquals(2, attempts("Release"));
   }
 }

@@ -30,8 +30,14 @@ class ServerLimitsTest {
         .start(); PcieFarmClient c = PcieFarmClient.connect(server.tcpTarget())) {
       ServerInfo info = c.serverInfo();
       assertEquals(PcieFarmServer.VERSION, info.getVersion());
-      assertEquals(List.of("pciefarm.v1.FarmService", "pciefarm.v1.ConfigService"),
-          info.getServicesList());
+      assertEquals(java.util.Set.of("pciefarm.v1.FarmService", "pciefarm.v1.ConfigService",
+          "pciefarm.v1.ResetService", "pciefarm.v1.HotPlugService", "pciefarm.v1.EventService",
+          "pciefarm.v1.LeaseService"), java.util.Set.copyOf(info.getServicesList()));
+      assertEquals(false, info.getAuthentication());
+      assertEquals("local", info.getCallerTenant());
+      assertEquals(true, info.getCallerAdmin());
+      assertEquals(30, info.getDefaultLeaseTtl().getSeconds());
+      assertEquals(24 * 3600, info.getMaxLeaseTtl().getSeconds());
       assertEquals(100, info.getMaxBatchAccesses());
       assertEquals(1 << 20, info.getMaxMessageBytes());
       assertEquals(16, info.getMaxStreamsPerConnection());

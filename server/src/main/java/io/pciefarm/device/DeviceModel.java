@@ -17,11 +17,31 @@ public final class DeviceModel {
   private final String name;
   private final String summary;
   private final FunctionModel[] functions;
+  /** Builds this port model with other Slot Capabilities, or null for a model without a slot. */
+  private final java.util.function.Function<io.pciefarm.caps.SlotCapabilities, DeviceModel>
+      slotVariant;
+  private final java.util.Map<io.pciefarm.caps.SlotCapabilities, DeviceModel> variants =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
-  private DeviceModel(String name, String summary, FunctionModel[] functions) {
+  private DeviceModel(String name, String summary, FunctionModel[] functions,
+      java.util.function.Function<io.pciefarm.caps.SlotCapabilities, DeviceModel> slotVariant) {
     this.name = name;
     this.summary = summary;
     this.functions = functions;
+    this.slotVariant = slotVariant;
+  }
+
+  /**
+   * This port model with the slot a topology declares. Variants are built once per distinct
+   * slot and shared, like every model.
+   *
+   * @throws IllegalArgumentException when the model has no slot to vary
+   */
+  public DeviceModel withSlot(io.pciefarm.caps.SlotCapabilities slot) {
+    if (slotVariant == null) {
+      throw new IllegalArgumentException("model '" + name + "' implements no slot");
+    }
+    return variants.computeIfAbsent(slot, slotVariant);
   }
 
   /** Starts a model named {@code name} (as topologies refer to it). */
@@ -68,6 +88,7 @@ public final class DeviceModel {
     private final String name;
     private String summary = "";
     private final FunctionModel.Spec[] specs = new FunctionModel.Spec[8];
+    private java.util.function.Function<io.pciefarm.caps.SlotCapabilities, DeviceModel> slotVariant;
 
     private Builder(String name) {
       if (name == null || !NAME.matcher(name).matches()) {
@@ -79,6 +100,13 @@ public final class DeviceModel {
 
     public Builder summary(String summary) {
       this.summary = Objects.requireNonNull(summary);
+      return this;
+    }
+
+    /** How to build this model with other Slot Capabilities (ports with a slot). */
+    public Builder slotVariant(
+        java.util.function.Function<io.pciefarm.caps.SlotCapabilities, DeviceModel> variant) {
+      this.slotVariant = variant;
       return this;
     }
 
@@ -108,7 +136,7 @@ public final class DeviceModel {
           built[f] = specs[f].build(count > 1);
         }
       }
-      return new DeviceModel(name, summary, built);
+      return new DeviceModel(name, summary, built, slotVariant);
     }
   }
 }

@@ -27,10 +27,16 @@ final class PortModels {
       | ExtendedCapabilities.ACS_RR | ExtendedCapabilities.ACS_CR | ExtendedCapabilities.ACS_UF;
 
   static DeviceModel rootPort(String name, int deviceId, boolean slot, boolean acs) {
+    return rootPort(name, deviceId, slot ? SlotCapabilities.pciehp() : null, acs);
+  }
+
+  private static DeviceModel rootPort(String name, int deviceId, SlotCapabilities slotCaps,
+      boolean acs) {
+    boolean slot = slotCaps != null;
     PciExpressCapability.Builder exp = PciExpressCapability.builder(PortType.ROOT_PORT)
         .link(3, 4).dllActiveReporting(true).rrsSoftwareVisibility(true).ariForwarding(true);
     if (slot) {
-      exp.slot(SlotCapabilities.pciehp());
+      exp.slot(slotCaps);
     }
     FunctionModel.Spec f = FunctionModel.bridge("Intel Corporation Cannon Lake PCH PCI Express Root Port")
         .ids(INTEL, deviceId).classCode(CLASS_PCI_BRIDGE).revision(0xf0).interruptPin(1)
@@ -46,6 +52,7 @@ final class PortModels {
     return DeviceModel.named(name)
         .summary("PCIe root port" + (slot ? " with a native hot-plug slot" : "")
             + (acs ? ", ACS" : ", no ACS"))
+        .slotVariant(slot ? caps -> rootPort(name, deviceId, caps, acs) : null)
         .function(0, f).build();
   }
 
@@ -63,12 +70,18 @@ final class PortModels {
   }
 
   static DeviceModel switchDownstreamPort(String name, boolean slot) {
+    return switchDownstreamPort(name, slot ? SlotCapabilities.pciehp() : null);
+  }
+
+  private static DeviceModel switchDownstreamPort(String name, SlotCapabilities slotCaps) {
+    boolean slot = slotCaps != null;
     PciExpressCapability.Builder exp = PciExpressCapability.builder(PortType.DOWNSTREAM_PORT)
         .link(3, 8).dllActiveReporting(true).ariForwarding(true);
     if (slot) {
-      exp.slot(SlotCapabilities.pciehp());
+      exp.slot(slotCaps);
     }
     return DeviceModel.named(name)
+        .slotVariant(slot ? caps -> switchDownstreamPort(name, caps) : null)
         .summary("PCIe switch downstream port (PEX 8747)" + (slot ? " with a native hot-plug slot" : ""))
         .function(0, FunctionModel.bridge("PLX Technology, Inc. PEX 8747 48-Lane, 5-Port PCI Express Gen 3 (8.0 GT/s) Switch")
             .ids(PLX, 0x8747).classCode(CLASS_PCI_BRIDGE).revision(0xca).interruptPin(1)

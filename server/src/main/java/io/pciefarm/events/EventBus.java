@@ -198,8 +198,8 @@ public final class EventBus {
     }
   }
 
-  /** Open subscriptions; for tests. */
-  int subscriptionCount() {
+  /** Open subscriptions, for monitoring and for tests that check closing releases them. */
+  public int subscriptionCount() {
     synchronized (registry) {
       return subscriptions.size();
     }

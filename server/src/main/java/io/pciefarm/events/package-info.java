@@ -51,7 +51,8 @@
  * sub.set(bus.subscribe(filter, resumeFrom, 1024, () -> serial.execute(drain)));
  * serial.execute(drain);                 // the replay, and the first arming
  * }</pre>
- * Map {@link io.pciefarm.events.ResumeRejectedException.Reason} to INVALID_ARGUMENT,
- * NOT_FOUND and OUT_OF_RANGE.
+ * {@code io.pciefarm.grpc.Statuses} maps {@link io.pciefarm.events.ResumeRejectedException.Reason}
+ * as the contract (events.proto) says: UNKNOWN_HIERARCHY to NOT_FOUND, the others to
+ * FAILED_PRECONDITION. {@code io.pciefarm.grpc.EventServiceImpl} serves the stream this way.
  */
 package io.pciefarm.events;

@@ -98,14 +98,25 @@ public final class Farm {
    * @throws FarmException NOT_FOUND
    */
   public Hierarchy delete(String name) {
-    Hierarchy h = byName.remove(name);
-    if (h == null) {
+    Hierarchy h = byName.get(name);
+    if (h == null || !delete(h)) {
       throw notFound(name);
+    }
+    return h;
+  }
+
+  /**
+   * Removes {@code h} if it is still in the farm (not another hierarchy that took its name
+   * since); false when it is gone already.
+   */
+  public boolean delete(Hierarchy h) {
+    if (!byName.remove(h.name(), h)) {
+      return false;
     }
     bySegment.compareAndSet(h.segment(), h, null);
     leases.hierarchyDeleted(h);
     events.unregister(h.name());
-    return h;
+    return true;
   }
 
   /** The hierarchy on {@code segment}, or null. Lock-free. */

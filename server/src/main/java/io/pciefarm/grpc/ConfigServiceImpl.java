@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.pciefarm.config.ConfigAccessException;
 import io.pciefarm.farm.Farm;
+import io.pciefarm.ownership.Owner;
 import io.pciefarm.proto.v1.Access;
 import io.pciefarm.proto.v1.AccessBatch;
 import io.pciefarm.proto.v1.AccessBatchResult;
@@ -17,21 +18,32 @@ import io.pciefarm.proto.v1.WriteResponse;
 import io.pciefarm.topology.ConfigRetryException;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciAddress;
+import io.pciefarm.topology.PciFunction;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Config access. Runs on the connection's Netty event loop: the engine's reads and writes are
  * lock-free and never block, so there is nothing a thread pool would add but latency.
+ *
+ * <p>Ownership: a write reaches a function only when {@link Caller#mayModify} its owner (one
+ * volatile read and a string comparison, no allocation unless refused); otherwise the write is
+ * PERMISSION_DENIED, per access in a batch. Reads are never checked. A unary write with a
+ * request_id goes through {@link IdempotentCalls}.
  */
 final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
+  private static final String WRITE = ConfigServiceGrpc.getWriteMethod().getFullMethodName();
+
   private final Farm farm;
   private final int maxBatchAccesses;
+  private final IdempotentCalls idempotent;
   private final Set<BatchStream> open = ConcurrentHashMap.newKeySet();
 
-  ConfigServiceImpl(Farm farm, int maxBatchAccesses) {
+  ConfigServiceImpl(Farm farm, int maxBatchAccesses, IdempotentCalls idempotent) {
     this.farm = farm;
     this.maxBatchAccesses = maxBatchAccesses;
+    this.idempotent = idempotent;
   }
 
   @Override
@@ -55,22 +67,54 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
 
   @Override
   public void write(WriteRequest request, StreamObserver<WriteResponse> out) {
+    Caller caller = Caller.current();
+    if (!request.getRequestId().isEmpty()) {
+      IdempotentCalls.reply(idempotent.once(caller, WRITE, request.getRequestId(), request,
+          () -> CompletableFuture.completedFuture(write(request, caller)), null), out);
+      return;
+    }
     WriteResponse response;
     try {
-      PciAddress a = Requests.address("address", request.getAddress());
-      int width = Requests.width("width", request.getWidth(), request.getWidthValue());
-      Requests.offset("offset", request.getOffset(), width);
-      Requests.fits("value", request.getValue(), width);
-      Hierarchy h = Requests.bySegment(farm, a.segment());
-      boolean present = h.lookup(a) != null;
-      h.write(a.bus(), a.device(), a.function(), request.getOffset(), width, request.getValue());
-      response = WriteResponse.newBuilder().setPresent(present).build();
+      response = write(request, caller);
     } catch (RuntimeException e) {
       out.onError(Statuses.toStatus(e));
       return;
     }
     out.onNext(response);
     out.onCompleted();
+  }
+
+  private WriteResponse write(WriteRequest request, Caller caller) {
+    PciAddress a = Requests.address("address", request.getAddress());
+    int width = Requests.width("width", request.getWidth(), request.getWidthValue());
+    Requests.offset("offset", request.getOffset(), width);
+    Requests.fits("value", request.getValue(), width);
+    Hierarchy h = Requests.bySegment(farm, a.segment());
+    PciFunction f = h.lookup(a);
+    if (f != null) {
+      mayWrite(caller, f);
+    }
+    h.write(a.bus(), a.device(), a.function(), request.getOffset(), width, request.getValue());
+    return WriteResponse.newBuilder().setPresent(f != null).build();
+  }
+
+  /**
+   * Refuses a write to a function the caller may not modify. The success path reads one
+   * volatile and compares strings: nothing is allocated.
+   */
+  private static void mayWrite(Caller caller, PciFunction f) {
+    Owner owner = f.owner();
+    if (!caller.mayModify(owner)) {
+      throw denied(caller, f, owner);
+    }
+  }
+
+  private static RequestException denied(Caller caller, PciFunction f, Owner owner) {
+    return new RequestException(Status.Code.PERMISSION_DENIED, "", owner.isHost()
+        ? f.describe() + " is in the host's pool: only an administrator may write to it;"
+            + " tenant '" + caller.tenant() + "' must lease its isolation group first"
+        : f.describe() + " is held by " + owner + ": only that lease's tenant may write to it,"
+            + " not '" + caller.tenant() + "'");
   }
 
   @Override
@@ -108,6 +152,8 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
    */
   private final class BatchStream implements StreamObserver<AccessBatch> {
     private final ServerCallStreamObserver<AccessBatchResult> out;
+    /** Whose writes these are: fixed for the stream, read once at its start. */
+    private final Caller caller = Caller.current();
     private boolean done;
     private boolean wantMore;
 
@@ -126,7 +172,7 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
             batch.getAccessesCount(), maxBatchAccesses)));
         return;
       }
-      out.onNext(execute(batch));
+      out.onNext(execute(batch, caller));
       if (out.isReady()) {
         out.request(1);
       } else {
@@ -180,14 +226,14 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
   }
 
   /** Executes one batch, access by access; a failing access gets an error entry. */
-  private AccessBatchResult execute(AccessBatch batch) {
+  private AccessBatchResult execute(AccessBatch batch, Caller caller) {
     int n = batch.getAccessesCount();
     AccessBatchResult.Builder r = AccessBatchResult.newBuilder().setId(batch.getId());
     for (int i = 0; i < n; i++) {
       Access a = batch.getAccesses(i);
       int value = 0;
       try {
-        value = access(a);
+        value = access(a, caller);
       } catch (RequestException e) {
         r.addErrors(error(i, e.code().value(), e.getMessage()));
       } catch (ConfigAccessException e) {
@@ -202,7 +248,7 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
     return r.build();
   }
 
-  private int access(Access a) {
+  private int access(Access a, Caller caller) {
     int packed = a.getAddress();
     int width = a.getWidthValue();
     if (width != 1 && width != 2 && width != 4) {
@@ -223,6 +269,10 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
       }
       case 1 -> {
         Requests.fits("value", a.getValue(), width);
+        PciFunction f = h.lookup(bus, devfn);
+        if (f != null) {
+          mayWrite(caller, f);
+        }
         h.write(bus, devfn >>> 3, devfn & 7, a.getOffset(), width, a.getValue());
         return 0;
       }

@@ -4,6 +4,7 @@ import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.pciefarm.farm.Farm;
+import io.pciefarm.ownership.Lease;
 import io.pciefarm.proto.v1.CreateHierarchyRequest;
 import io.pciefarm.proto.v1.DeleteHierarchyRequest;
 import io.pciefarm.proto.v1.DeleteHierarchyResponse;
@@ -18,7 +19,9 @@ import io.pciefarm.proto.v1.ListHierarchiesResponse;
 import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.proto.v1.TopologySnapshot;
 import io.pciefarm.topology.Hierarchy;
+import io.pciefarm.topology.PciFunction;
 import io.pciefarm.topology.TopologyTree;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +38,8 @@ final class FarmServiceImpl extends FarmServiceGrpc.FarmServiceImplBase {
   private final Executor workers;
   /** The spec each hierarchy was created from, where the server knows it. */
   private final Map<Hierarchy, HierarchySpec> specs;
+  /** The tenant that created each hierarchy over gRPC (it may delete it). */
+  private final Map<Hierarchy, String> creators = new ConcurrentHashMap<>();
 
   private final ServerInfo info;
 
@@ -46,10 +51,12 @@ final class FarmServiceImpl extends FarmServiceGrpc.FarmServiceImplBase {
     this.info = info;
   }
 
-  /** Answered on the event loop: a constant. */
+  /** Answered on the event loop: a constant, and who the caller is. */
   @Override
   public void getServerInfo(GetServerInfoRequest request, StreamObserver<ServerInfo> out) {
-    out.onNext(info);
+    Caller caller = Caller.current();
+    out.onNext(info.toBuilder().setCallerTenant(caller.tenant()).setCallerAdmin(caller.admin())
+        .build());
     out.onCompleted();
   }
 
@@ -66,6 +73,7 @@ final class FarmServiceImpl extends FarmServiceGrpc.FarmServiceImplBase {
       HierarchySpec spec = request.getSpec();
       Hierarchy h = farm.create(spec);
       specs.put(h, spec);
+      creators.put(h, Caller.current().tenant());
       return FunctionInfos.hierarchy(h, spec);
     });
   }
@@ -74,7 +82,30 @@ final class FarmServiceImpl extends FarmServiceGrpc.FarmServiceImplBase {
   public void deleteHierarchy(DeleteHierarchyRequest request,
       StreamObserver<DeleteHierarchyResponse> out) {
     offload(out, () -> {
-      Hierarchy h = farm.delete(Requests.name("name", request.getName()));
+      Hierarchy h = farm.get(Requests.name("name", request.getName()));
+      Caller caller = Caller.current();
+      if (!caller.admin() && !caller.tenant().equals(creators.get(h))) {
+        throw new RequestException(Status.Code.PERMISSION_DENIED, "", "only an administrator"
+            + " or the tenant that created hierarchy '" + h.name() + "' may delete it, not '"
+            + caller.tenant() + "'");
+      }
+      List<Lease> held = farm.leases().list(h);
+      if (!held.isEmpty() && !request.getForce()) {
+        List<String> leased = new ArrayList<>();
+        for (Lease l : held) {
+          for (PciFunction f : l.functions()) {
+            leased.add(f.describe() + " (" + l.owner() + ", holder " + l.holder() + ")");
+          }
+        }
+        throw Statuses.precondition("hierarchy '" + h.name() + "' has " + held.size()
+            + " lease" + (held.size() == 1 ? "" : "s") + " held on it: release "
+            + (held.size() == 1 ? "it" : "them") + " first, or delete with force", "OWNERSHIP",
+            leased);
+      }
+      if (!farm.delete(h)) {
+        throw RequestException.notFound("hierarchy '" + h.name() + "' was deleted meanwhile");
+      }
+      creators.remove(h);
       HierarchySpec spec = specs.remove(h);
       return DeleteHierarchyResponse.newBuilder()
           .setDeleted(FunctionInfos.hierarchy(h, spec)).build();

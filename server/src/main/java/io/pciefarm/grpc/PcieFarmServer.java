@@ -11,12 +11,19 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.pciefarm.farm.Farm;
 import io.pciefarm.farm.TopologyFiles;
 import io.pciefarm.proto.v1.ConfigServiceGrpc;
+import io.pciefarm.proto.v1.EventServiceGrpc;
 import io.pciefarm.proto.v1.FarmServiceGrpc;
+import io.pciefarm.proto.v1.HotPlugServiceGrpc;
 import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.ResetServiceGrpc;
+import io.pciefarm.ownership.Leases;
+import io.pciefarm.proto.v1.LeaseServiceGrpc;
 import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.topology.Hierarchy;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -35,8 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * The pciefarm gRPC server: the farm and config services on Netty, with health and reflection,
- * on a TCP port, a Unix domain socket, or both.
+ * The pciefarm gRPC server: the farm, config, reset, hot-plug, event and lease services on
+ * Netty, with health and reflection, on a TCP port, a Unix domain socket, or both.
  *
  * <pre>{@code
  * try (PcieFarmServer server = PcieFarmServer.builder().defaultFarm().port(0).start()) {
@@ -51,16 +58,22 @@ import java.util.logging.Logger;
  * grpc {@link Server} (TCP and Unix sockets need different Netty channel types); they share the
  * event loops, the services and the health status.
  *
+ * <h2>Identity</h2>
+ * With a {@link Builder#tokens token table} every call but health and reflection must carry
+ * {@code authorization: Bearer TOKEN}; the token names the {@link Caller} (tenant, admin).
+ * Without one the farm is single-tenant, every caller is {@link Caller#LOCAL}, and the server
+ * refuses to listen on a non-loopback TCP address.
+ *
  * <h2>Limits</h2>
  * Inbound message size (RESOURCE_EXHAUSTED from gRPC), accesses per batch (RESOURCE_EXHAUSTED
  * naming the limit), concurrent streams per connection (HTTP/2 MAX_CONCURRENT_STREAMS: a client
  * waits for a free stream), and the farm worker queue (RESOURCE_EXHAUSTED when full).
  *
  * <h2>Shutdown</h2>
- * {@link #shutdown(Duration)} reports NOT_SERVING, stops accepting calls, lets running calls
- * finish for half the grace period, then ends open batch streams with UNAVAILABLE after the
- * batch each is executing (every batch taken is answered), and cancels whatever is left when
- * the grace period is over.
+ * {@link #shutdown(Duration)} reports NOT_SERVING, stops accepting calls, ends event streams
+ * (which never end by themselves) with UNAVAILABLE, lets running calls finish for half the grace
+ * period, then ends open batch streams with UNAVAILABLE after the batch each is executing (every
+ * batch taken is answered), and cancels whatever is left when the grace period is over.
  */
 public final class PcieFarmServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PcieFarmServer.class.getName());
@@ -83,6 +96,11 @@ public final class PcieFarmServer implements AutoCloseable {
   private final boolean ownWorkers;
   private final ConfigServiceImpl configService;
   private final FarmServiceImpl farmService;
+  private final ResetServiceImpl resetService;
+  private final HotPlugServiceImpl hotPlugService;
+  private final EventServiceImpl eventService;
+  private final IdempotentCalls idempotent = new IdempotentCalls();
+  private final LeaseServiceImpl leaseService;
   private final List<Server> servers = new ArrayList<>();
   private EventLoopGroup boss;
   private EventLoopGroup eventLoops;
@@ -96,15 +114,26 @@ public final class PcieFarmServer implements AutoCloseable {
     this.transport = b.transport == null ? Transport.best() : b.transport;
     this.ownWorkers = b.farmExecutor == null;
     this.workers = ownWorkers ? newWorkerPool(b.workerThreads, b.workerQueue) : b.farmExecutor;
-    this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses);
+    this.resetService = new ResetServiceImpl(farm, workers, idempotent);
+    this.hotPlugService = new HotPlugServiceImpl(farm, workers, idempotent);
+    this.eventService = new EventServiceImpl(farm, b.maxEventBuffer, b.maxEventSubscriptions, 2);
+    this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses, idempotent);
+    this.leaseService = new LeaseServiceImpl(farm, workers, idempotent);
     this.farmService = new FarmServiceImpl(farm, workers, b.specs, ServerInfo.newBuilder()
         .setVersion(VERSION)
         .addServices(FarmServiceGrpc.SERVICE_NAME)
         .addServices(ConfigServiceGrpc.SERVICE_NAME)
+        .addServices(ResetServiceGrpc.SERVICE_NAME)
+        .addServices(HotPlugServiceGrpc.SERVICE_NAME)
+        .addServices(EventServiceGrpc.SERVICE_NAME)
+        .addServices(LeaseServiceGrpc.SERVICE_NAME)
         .setMaxBatchAccesses(b.maxBatchAccesses)
         .setMaxMessageBytes(b.maxInboundMessageBytes)
         .setMaxStreamsPerConnection(b.maxStreamsPerConnection)
         .setTransport(transport.name().toLowerCase(java.util.Locale.ROOT))
+        .setAuthentication(b.tokens != null)
+        .setDefaultLeaseTtl(LeaseServiceImpl.proto(Leases.DEFAULT_TTL))
+        .setMaxLeaseTtl(LeaseServiceImpl.proto(Leases.MAX_TTL))
         .build());
   }
 
@@ -133,6 +162,13 @@ public final class PcieFarmServer implements AutoCloseable {
     if (config.unixSocket != null) {
       transport.requireUnixSockets("the Unix domain socket listener " + config.unixSocket);
     }
+    if (config.tokens == null && config.port != null && !isLoopback(config.bindHost)) {
+      throw new IllegalStateException("refusing to listen on " + config.bindHost
+          + " without authentication: with no token table the farm is single-tenant and open"
+          + " to anyone who reaches it, so it serves loopback addresses (127.0.0.1, ::1) and"
+          + " Unix sockets only; bind a loopback address, or give a token table"
+          + " (pciefarm serve --tokens FILE)");
+    }
     boss = transport.newEventLoopGroup(1, "pciefarm-accept");
     eventLoops = transport.newEventLoopGroup(config.eventLoopThreads, "pciefarm-io");
     try {
@@ -156,7 +192,21 @@ public final class PcieFarmServer implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(FarmServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(ConfigServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(ResetServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(HotPlugServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(EventServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(LeaseServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
     return this;
+  }
+
+  /** A literal loopback address, or a name that resolves to loopback addresses only. */
+  static boolean isLoopback(String host) {
+    try {
+      InetAddress[] all = InetAddress.getAllByName(host);
+      return all.length > 0 && java.util.Arrays.stream(all).allMatch(InetAddress::isLoopbackAddress);
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   /**
@@ -176,11 +226,18 @@ public final class PcieFarmServer implements AutoCloseable {
         .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection)
         .addService(MalformedRequests.guard(farmService.bindService()))
         .addService(MalformedRequests.guard(configService.bindService()))
+        .addService(MalformedRequests.guard(resetService.bindService()))
+        .addService(MalformedRequests.guard(hotPlugService.bindService()))
+        .addService(MalformedRequests.guard(eventService.bindService()))
+        .addService(MalformedRequests.guard(leaseService.bindService()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(reflectionV1Alpha());
     for (ServerInterceptor i : config.interceptors) {
       b.intercept(i);
+    }
+    if (config.tokens != null) {
+      b.intercept(new AuthInterceptor(config.tokens)); // added last: runs first
     }
     return b.build();
   }
@@ -243,9 +300,27 @@ public final class PcieFarmServer implements AutoCloseable {
     return transport;
   }
 
+  /**
+   * The server's request-id memory, shared by every service with non-idempotent calls (Config
+   * Write, Lease Acquire; Reset and hot-plug actions wrap their handlers with it the same way).
+   */
+  public IdempotentCalls idempotentCalls() {
+    return idempotent;
+  }
+
+  /** True when the server authenticates callers (a token table was given). */
+  public boolean authenticates() {
+    return config.tokens != null;
+  }
+
   /** Batch streams open now (for tests and monitoring). */
   public int openBatchStreams() {
     return configService.openStreams();
+  }
+
+  /** Event streams (Subscribe calls) with a live subscription now (for tests and monitoring). */
+  public int openEventStreams() {
+    return eventService.openStreams();
   }
 
   /** Blocks until every listener has terminated. */
@@ -276,6 +351,7 @@ public final class PcieFarmServer implements AutoCloseable {
     for (Server s : servers) {
       s.shutdown();
     }
+    eventService.closeStreamsForShutdown(); // event streams never end by themselves
     boolean clean = awaitUntil(System.nanoTime() + grace.toNanos() / 2);
     if (!clean) {
       configService.closeStreamsForShutdown();
@@ -313,6 +389,7 @@ public final class PcieFarmServer implements AutoCloseable {
     if (ownWorkers) {
       workers.shutdownNow();
     }
+    eventService.stop();
     if (eventLoops != null) {
       eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -354,10 +431,23 @@ public final class PcieFarmServer implements AutoCloseable {
     private int workerQueue = 64;
     private ExecutorService farmExecutor;
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private int maxEventBuffer = EventServiceImpl.DEFAULT_MAX_BUFFER;
+    private int maxEventSubscriptions = EventServiceImpl.DEFAULT_MAX_SUBSCRIPTIONS;
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
+    private TokenTable tokens;
 
     private Builder() {}
+
+    /**
+     * Authenticates every call but health and reflection with {@code tokens}: the bearer token
+     * names the {@link Caller}. Without a table the farm is single-tenant (every caller is
+     * {@link Caller#LOCAL}) and {@link #start()} refuses a non-loopback TCP address.
+     */
+    public Builder tokens(TokenTable tokens) {
+      this.tokens = Objects.requireNonNull(tokens, "tokens");
+      return this;
+    }
 
     /**
      * Serves {@code farm} (hierarchies already in it are served without their specs). Call it
@@ -447,6 +537,16 @@ public final class PcieFarmServer implements AutoCloseable {
 
     public Builder eventLoopThreads(int threads) {
       this.eventLoopThreads = positive("eventLoopThreads", threads);
+      return this;
+    }
+
+    /**
+     * Event subscriptions: the largest buffer a Subscribe may ask for (default 65536 events) and
+     * how many may be open at once (default 4096); beyond either, RESOURCE_EXHAUSTED.
+     */
+    public Builder eventLimits(int maxBuffer, int maxSubscriptions) {
+      this.maxEventBuffer = positive("maxEventBuffer", maxBuffer);
+      this.maxEventSubscriptions = positive("maxEventSubscriptions", maxSubscriptions);
       return this;
     }
 

@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.pciefarm.config.ConfigAccessException;
+import io.pciefarm.events.ResumeRejectedException;
 import io.pciefarm.farm.FarmException;
 import io.pciefarm.hotplug.HotPlugException;
 import io.pciefarm.ownership.LeaseException;
@@ -48,8 +49,13 @@ import java.util.logging.Logger;
  *   <tr><td>{@link HotPlugException}</td><td>NO_SLOT: NOT_FOUND; WRONG_STATE:
  *       FAILED_PRECONDITION; BAD_CARD: INVALID_ARGUMENT</td>
  *       <td>PreconditionFailure (SLOT_STATE)</td></tr>
+ *   <tr><td>{@link ResumeRejectedException}</td><td>UNKNOWN_HIERARCHY: NOT_FOUND;
+ *       NEEDS_ONE_HIERARCHY, NOT_YET_PUBLISHED: FAILED_PRECONDITION</td>
+ *       <td>PreconditionFailure (RESUME)</td></tr>
  *   <tr><td>other {@link IllegalArgumentException}</td><td>INVALID_ARGUMENT</td><td>-</td></tr>
  *   <tr><td>{@link RejectedExecutionException}</td><td>RESOURCE_EXHAUSTED</td><td>-</td></tr>
+ *   <tr><td>{@link java.util.concurrent.CancellationException} (work cancelled because its
+ *       call was)</td><td>CANCELLED</td><td>-</td></tr>
  *   <tr><td>anything else</td><td>INTERNAL, naming the exception; logged</td><td>-</td></tr>
  * </table>
  */
@@ -132,11 +138,22 @@ public final class Statuses {
         case BAD_CARD -> invalidArgument("model", h.getMessage());
       };
     }
+    if (t instanceof ResumeRejectedException r) {
+      return switch (r.reason()) {
+        case UNKNOWN_HIERARCHY -> plain(Status.Code.NOT_FOUND, r.getMessage());
+        case NEEDS_ONE_HIERARCHY, NOT_YET_PUBLISHED ->
+            precondition(r.getMessage(), "RESUME", List.of(""));
+      };
+    }
     if (t instanceof ConfigRetryException) {
       return Status.UNAVAILABLE.withDescription(t.getMessage()).asRuntimeException();
     }
     if (t instanceof IllegalArgumentException) {
       return invalidArgument("", t.getMessage());
+    }
+    if (t instanceof java.util.concurrent.CancellationException) {
+      return Status.CANCELLED.withDescription("cancelled: the call ended before the work did")
+          .asRuntimeException();
     }
     if (t instanceof RejectedExecutionException) {
       return Status.RESOURCE_EXHAUSTED.withDescription(

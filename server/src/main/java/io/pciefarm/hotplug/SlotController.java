@@ -203,9 +203,7 @@ public final class SlotController implements SlotHardware {
     card = null;
     hierarchy.unplug(port);
     port.config().hardwareUpdate(slotStatus, 2, PciExpress.SLTSTA_PDS, PciExpress.SLTSTA_PDC);
-    if (port.linkUp()) {
-      port.linkUp(false);
-    }
+    hierarchy.resetEngine().linkLost(port);
     hierarchy.routingChanged();
     owner.observer().presenceChanged(port, slot, false, model, surprise);
     updateInterrupt();

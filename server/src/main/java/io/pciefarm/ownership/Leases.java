@@ -76,6 +76,9 @@ public final class Leases {
   /**
    * Takes the groups. Completes at once when they are free (or, without {@code wait}, fails at
    * once when not); a waiting request completes when they become free or fails at its deadline.
+   * Cancelling the returned future takes a waiting request out of the queue (a lease granted
+   * in the meantime is released), so a caller that went away does not hold up the requests
+   * behind it.
    *
    * @throws LeaseException INVALID, NOT_FOUND or UNAVAILABLE_GROUP (without wait)
    */
@@ -105,6 +108,11 @@ public final class Leases {
       }
       waiting.addLast(w);
     }
+    w.future.whenComplete((lease, e) -> {
+      if (w.future.isCancelled()) {
+        abandoned(w);
+      }
+    });
     if (r.deadline() != null) {
       w.timer = clock.schedule(r.deadline().toNanos(), () -> {
         boolean removed;
@@ -314,11 +322,29 @@ public final class Leases {
         .exceptionally(e -> null);
   }
 
+  /** A waiting request whose caller cancelled it: out of the queue, and the next may go. */
+  private void abandoned(Waiter w) {
+    boolean removed;
+    synchronized (this) {
+      removed = waiting.remove(w);
+    }
+    if (w.timer != null) {
+      w.timer.cancel();
+    }
+    if (removed) {
+      retryWaiting();
+    }
+  }
+
   private void retryWaiting() {
     List<Runnable> grants = new ArrayList<>();
     synchronized (this) {
       for (var it = waiting.iterator(); it.hasNext(); ) {
         Waiter w = it.next();
+        if (w.future.isDone()) {
+          it.remove(); // cancelled: abandoned() is on its way
+          continue;
+        }
         List<PciFunction> taken;
         try {
           taken = resolve(w.request);
@@ -334,7 +360,9 @@ public final class Leases {
             if (w.timer != null) {
               w.timer.cancel();
             }
-            w.future.complete(lease);
+            if (!w.future.complete(lease)) {
+              end(lease.id(), "abandoned"); // cancelled meanwhile: nobody holds it
+            }
           });
         } else {
           break; // in order: later requests wait behind this one

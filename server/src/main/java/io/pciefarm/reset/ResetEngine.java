@@ -73,6 +73,18 @@ public final class ResetEngine {
     }
   }
 
+  /**
+   * The link below {@code port} is gone without a reset: the card below was pulled out of its
+   * slot. Data Link Layer Link Active drops and the change is reported as every other link
+   * change is (a LINK_DOWN event).
+   */
+  public void linkLost(PciFunction port) {
+    if (port.linkUp()) {
+      port.linkUp(false);
+      observer.linkChanged(port, false);
+    }
+  }
+
   /** Bridge Control bit 6 rose: the link below goes down and the subtree stops answering. */
   public void secondaryResetAsserted(PciFunction bridge) {
     if (bridge.slot() != null) {
@@ -159,8 +171,10 @@ public final class ResetEngine {
   }
 
   /**
-   * Trains the link below {@code port} if a device is there; once up, the devices on it settle
-   * and the ports among them train their own links (reset with the rest of the subtree).
+   * Trains the link below {@code port} if a device can answer there. Once it is up, every link
+   * further down that can train comes up in the same step (they retrain together, as the
+   * switch below comes out of reset), routing is republished once for the whole subtree, and
+   * the functions below settle.
    */
   private void trainLink(PciFunction port, ResetMethod method) {
     if (!port.linkPossible()) {
@@ -171,13 +185,39 @@ public final class ResetEngine {
       if (port.secondaryResetAsserted() || port.linkUp() || !port.linkPossible()) {
         return; // reset again meanwhile, already up, or the card went away
       }
-      port.linkUp(true);
-      observer.linkChanged(port, true);
+      List<PciFunction> raised = new java.util.ArrayList<>();
+      raiseLinks(port, raised);
       hierarchy.routingChanged();
+      for (PciFunction p : raised) {
+        observer.linkChanged(p, true);
+      }
       for (PciFunction f : port.secondary().functions()) {
         settleAfterLinkReset(f, method);
       }
     });
+  }
+
+  private static void raiseLinks(PciFunction port, List<PciFunction> raised) {
+    if (port.secondaryResetAsserted() || port.linkUp() || !port.linkPossible()) {
+      return;
+    }
+    port.linkUp(true);
+    raised.add(port);
+    raiseBelow(port.secondary(), raised);
+  }
+
+  /** Links of the ports on {@code bus} and below it, through bridges without links. */
+  private static void raiseBelow(io.pciefarm.topology.Bus bus, List<PciFunction> raised) {
+    for (PciFunction f : bus.functions()) {
+      if (!f.isBridge()) {
+        continue;
+      }
+      if (f.hasLinkBelow()) {
+        raiseLinks(f, raised);
+      } else {
+        raiseBelow(f.secondary(), raised);
+      }
+    }
   }
 
   private void settleAfterLinkReset(PciFunction f, ResetMethod method) {
@@ -185,13 +225,14 @@ public final class ResetEngine {
       return; // ignored the reset: never left its state
     }
     settle(f, method, f.model().resetReadyDelay());
-    if (f.isBridge()) {
-      if (f.hasLinkBelow()) {
-        trainLink(f, method);
-      } else {
-        for (PciFunction below : f.secondary().functions()) {
-          settleAfterLinkReset(below, method);
-        }
+    if (!f.isBridge()) {
+      return;
+    }
+    if (f.hasLinkBelow() && !f.linkUp()) {
+      trainLink(f, method); // reached through a bridge with no link of its own
+    } else {
+      for (PciFunction below : f.secondary().functions()) {
+        settleAfterLinkReset(below, method);
       }
     }
   }

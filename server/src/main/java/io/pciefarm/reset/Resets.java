@@ -18,6 +18,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -73,9 +74,55 @@ public final class Resets {
    * completes exceptionally with DEADLINE_EXCEEDED.
    */
   public CompletableFuture<ResetResult> reset(ResetRequest request) {
+    return reset(request, Progress.NONE);
+  }
+
+  /**
+   * Hears how one request gets on, for callers that answer before the reset is over (a gRPC
+   * Reset without {@code wait_ready}). Each method runs at most once, on whatever thread runs
+   * the step (the caller's, or the farm clock's), and must not block.
+   */
+  public interface Progress {
+    Progress NONE = new Progress() {};
+
+    /** The request holds its functions now and its first step runs next. */
+    default void started() {}
+
+    /**
+     * Every step of the reset itself is done (the FLR written, the bus reset released, power
+     * back on); what is left is waiting for the functions to become ready again.
+     */
+    default void issued(Issued issued) {}
+  }
+
+  /**
+   * A reset whose steps are done.
+   *
+   * @param plan the method used and the functions reached
+   * @param warnings things the caller should know (functions that were in use)
+   * @param notReady the functions not ready yet
+   * @param readyInNanos farm time until the last of them is due to be ready: 0 when all are,
+   *     -1 when some function's time is not known yet (its link still trains, or it may never
+   *     come back)
+   */
+  public record Issued(ResetPlan plan, List<String> warnings, List<String> notReady,
+      long readyInNanos) {
+    public Issued {
+      warnings = List.copyOf(warnings);
+      notReady = List.copyOf(notReady);
+    }
+  }
+
+  /**
+   * {@link #reset(ResetRequest)}, telling {@code progress} when the request starts and when the
+   * reset is issued. Cancelling the returned future withdraws the request if it is still
+   * queued (nothing is reset then); a reset already started runs to its end.
+   */
+  public CompletableFuture<ResetResult> reset(ResetRequest request, Progress progress) {
     Decision d = ResetPlanner.decide(hierarchy, request);
     ResetPlanner.checkOwnership(d, request.caller());
-    Job job = new Job(request, d, ResetPlanner.report(hierarchy, d));
+    Job job = new Job(request, d, ResetPlanner.report(hierarchy, d),
+        progress == null ? Progress.NONE : progress);
     FarmClock clock = hierarchy.timeBase().clock();
     List<Job> toStart;
     synchronized (this) {
@@ -90,7 +137,28 @@ public final class Resets {
       job.queueTimer = clock.schedule(request.deadline().toNanos(), () -> expire(job));
     }
     toStart.forEach(Job::start);
+    job.future.whenComplete((r, e) -> {
+      if (e instanceof CancellationException) {
+        withdraw(job);
+      }
+    });
     return job.future;
+  }
+
+  /** Takes a cancelled request out of the queue, if it is still there. */
+  private void withdraw(Job job) {
+    List<Job> toStart;
+    synchronized (this) {
+      if (!pending.remove(job)) {
+        return; // started already: it runs to its end
+      }
+      toStart = dispatchLocked();
+    }
+    FarmClock.Cancellable t = job.queueTimer;
+    if (t != null) {
+      t.cancel();
+    }
+    toStart.forEach(Job::start);
   }
 
   /** Resets started and finished so far, and requests queued and running now. */
@@ -171,17 +239,21 @@ public final class Resets {
     final ResetPlan plan;
     final BitSet set = new BitSet();
     final CompletableFuture<ResetResult> future = new CompletableFuture<>();
+    final Progress progress;
     final List<String> warnings = new ArrayList<>();
     /** Saved state not yet restored; touched only by this job's steps, one at a time. */
     final Map<PciFunction, ConfigState> saved = new IdentityHashMap<>();
     volatile FarmClock.Cancellable queueTimer;
     long giveUpAt;
     int savedSlotControl;
+    /** Whether {@link Progress#issued} was called; touched only by this job's steps. */
+    boolean issued;
 
-    Job(ResetRequest request, Decision decision, ResetPlan plan) {
+    Job(ResetRequest request, Decision decision, ResetPlan plan, Progress progress) {
       this.request = request;
       this.decision = decision;
       this.plan = plan;
+      this.progress = progress;
       decision.affected().forEach(f -> set.set(f.index()));
       decision.targets().forEach(f -> set.set(f.index()));
       if (decision.bridge() != null) {
@@ -208,6 +280,7 @@ public final class Resets {
         long timeout = hierarchy.scaledNanos(READY_TIMEOUT);
         giveUpAt = request.deadline() == null ? now + timeout
             : now + Math.min(timeout, request.deadline().toNanos());
+        progress.started();
         if (request.saveRestore()) {
           for (PciFunction f : decision.affected()) {
             saved.put(f, ConfigState.save(f.config()));
@@ -332,6 +405,12 @@ public final class Resets {
         } else {
           next = Math.min(next, f.readyAt());
         }
+      }
+      if (!issued) {
+        issued = true;
+        progress.issued(new Issued(plan, warnings,
+            waiting.stream().map(PciFunction::describe).toList(),
+            waiting.isEmpty() ? 0 : unknown ? -1 : Math.max(0, next - now)));
       }
       if (waiting.isEmpty() || now - giveUpAt >= 0) {
         complete(waiting, beforeFinish);

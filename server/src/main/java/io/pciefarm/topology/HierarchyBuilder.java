@@ -94,12 +94,31 @@ public final class HierarchyBuilder {
         throw new TopologyException(Kind.DUPLICATE_ADDRESS, place, "device number "
             + d.getDevice() + " is already used on this bus");
       }
-      DeviceModel model = Catalog.find(d.getModel()).orElseThrow(() -> new TopologyException(
+      DeviceModel found = Catalog.find(d.getModel()).orElseThrow(() -> new TopologyException(
           Kind.UNKNOWN_MODEL, place, "unknown model '" + d.getModel() + "'; the catalog has: "
           + String.join(", ", Catalog.all().stream().map(DeviceModel::name).toList())));
+      DeviceModel model = found;
+      if (d.hasSlotFeatures()) {
+        if (!model.function(0).hasSlot()) {
+          throw new TopologyException(Kind.BAD_SLOT, place, "model '" + model.name()
+              + "' implements no slot, so it takes no slot features");
+        }
+        model = model.withSlot(slotCapabilities(d.getSlotFeatures()));
+      }
       checkFits(parent, model, d, place);
       place(bus, d, model, at, place);
     }
+  }
+
+  /** Slot Capabilities from the features a topology declares. */
+  static io.pciefarm.caps.SlotCapabilities slotCapabilities(io.pciefarm.proto.v1.SlotFeatures f) {
+    return io.pciefarm.caps.SlotCapabilities.builder()
+        .attentionButton(f.getAttentionButton()).powerController(f.getPowerController())
+        .mrlSensor(f.getMrlSensor()).attentionIndicator(f.getAttentionIndicator())
+        .powerIndicator(f.getPowerIndicator())
+        .electromechanicalInterlock(f.getElectromechanicalInterlock())
+        .hotPlugSurprise(f.getSurprise()).noCommandCompleted(f.getNoCommandCompleted())
+        .hotPlugCapable(!f.getFixed()).build();
   }
 
   /** Enforces what each kind of bus may hold. */

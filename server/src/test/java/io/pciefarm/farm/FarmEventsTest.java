@@ -102,6 +102,21 @@ class FarmEventsTest {
     }
   }
 
+  /** A card yanked while its link is up takes the link down with it: LINK_DOWN, as reset does. */
+  @Test
+  void aSurpriseRemovalReportsTheLinkGoingDown() {
+    h.hotPlug().insert(1, "nvme-ssd", "");
+    int exp = h.slotPort(1).model().layout().capability(io.pciefarm.spec.CapabilityId.EXP);
+    h.write(0, 1, 0, exp + io.pciefarm.spec.PciExpress.SLOT_CONTROL, 2, 0); // power on
+    clock.runAll();
+    assertTrue(h.hotPlug().state(1).linkUp());
+    try (Subscription s = farm.events().subscribe(EventFilter.all().inSlot(1), 0, 100)) {
+      h.hotPlug().remove(1);
+      List<EventType> types = drain(s).stream().map(Event::type).toList();
+      assertEquals(List.of(EventType.LINK_DOWN, EventType.SLOT_PRESENCE_CHANGED), types);
+    }
+  }
+
   @Test
   void deletingTheHierarchyEndsItsLog() {
     try (Subscription s = farm.events().subscribe(EventFilter.all().inHierarchy("ev"), 0, 10)) {

@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.pciefarm.config.ConfigAccessException;
+import io.pciefarm.events.ResumeRejectedException;
 import io.pciefarm.farm.FarmException;
 import io.pciefarm.hotplug.HotPlugException;
 import io.pciefarm.ownership.LeaseException;
@@ -49,6 +50,8 @@ class StatusesTest {
         code(new FarmException(FarmException.Kind.INVALID, "m")));
     assertEquals(Status.Code.UNAVAILABLE, code(ConfigRetryException.INSTANCE));
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, code(new RejectedExecutionException()));
+    assertEquals(Status.Code.CANCELLED, code(new CompletionException(
+        new java.util.concurrent.CancellationException())));
     assertEquals(Status.Code.INTERNAL, code(new IllegalStateException("bug")));
     assertEquals(Status.Code.NOT_FOUND, code(new CompletionException(
         new FarmException(FarmException.Kind.NOT_FOUND, "m"))));
@@ -115,6 +118,19 @@ class StatusesTest {
     assertEquals("width", detail(Statuses.toStatus(new ConfigAccessException(
         ConfigAccessException.Reason.BAD_WIDTH, "w")), BadRequest.class).getFieldViolations(0)
         .getField());
+  }
+
+  @Test
+  void rejectedResumesAreNotFoundOrFailedPrecondition() throws Exception {
+    assertEquals(Status.Code.NOT_FOUND, code(new ResumeRejectedException(
+        ResumeRejectedException.Reason.UNKNOWN_HIERARCHY, "m")));
+    StatusRuntimeException needsOne = Statuses.toStatus(new ResumeRejectedException(
+        ResumeRejectedException.Reason.NEEDS_ONE_HIERARCHY, "m"));
+    assertEquals(Status.Code.FAILED_PRECONDITION, needsOne.getStatus().getCode());
+    assertEquals("RESUME", detail(needsOne, PreconditionFailure.class).getViolations(0)
+        .getType());
+    assertEquals(Status.Code.FAILED_PRECONDITION, code(new ResumeRejectedException(
+        ResumeRejectedException.Reason.NOT_YET_PUBLISHED, "m")));
   }
 
   @Test

@@ -141,6 +141,21 @@ class LeasesTest {
   }
 
   @Test
+  void aCancelledWaiterLeavesTheQueueAndHoldsNothingUp() throws Exception {
+    Lease alice = take("alice", "0000:03:00.0");
+    CompletableFuture<Lease> bob = leases.acquire(request("bob", "0000:03:00.0", true, null));
+    CompletableFuture<Lease> carol = leases.acquire(request("carol", "0000:03:00.0", true, null));
+    assertEquals(2, leases.counts()[1]);
+    bob.cancel(false); // bob's caller went away
+    assertEquals(1, leases.counts()[1], "bob left the queue");
+    leases.release(alice.id(), "alice");
+    clock.advance(Duration.ofSeconds(1)); // the release's reset, not carol's own expiry
+    assertEquals("carol", carol.get().tenant(), "carol was not held up behind bob");
+    assertEquals(1, leases.counts()[0]);
+    assertEquals(0, leases.counts()[1]);
+  }
+
+  @Test
   void badRequests() {
     assertEquals(Kind.NOT_FOUND, assertThrows(LeaseException.class, () -> leases.acquire(
         new Leases.Request(h, List.of(99), List.of(), null, "a", "a", false, null))).kind());

@@ -1,0 +1,148 @@
+package io.pciefarm.client;
+
+import static io.pciefarm.client.LiveServer.expect;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Any;
+import com.google.rpc.RetryInfo;
+import io.grpc.Status;
+import io.grpc.protobuf.StatusProto;
+import io.pciefarm.client.LiveServer.Via;
+import io.pciefarm.farm.Farm;
+import io.pciefarm.farm.TopologyFiles;
+import io.pciefarm.grpc.PcieFarmServer;
+import io.pciefarm.proto.v1.ResetMethod;
+import io.pciefarm.proto.v1.ResetResponse;
+import io.pciefarm.reset.Resets;
+import io.pciefarm.time.ManualClock;
+import io.pciefarm.time.TimeBase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Overlapping resets over gRPC, on a farm whose clock moves only when the test says so: a reset
+ * holds its functions until the test lets time pass, so "busy" and "queued" are states the test
+ * sets up, not races it hopes to win.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ResetQueueTest {
+  private final ManualClock clock = new ManualClock();
+  private PcieFarmServer server;
+  private PcieFarmClient tcp;
+  private PcieFarmClient unix;
+  private Path dir;
+
+  private static String spec(String name, int segment) {
+    return """
+        {"name":"%s","segment":%d,"devices":[
+          {"device":1,"model":"root-port-acs","children":[{"device":0,"model":"nvme-ssd"}]},
+          {"device":2,"model":"root-port-acs","children":[{"device":0,"model":"nvme-ssd"}]}]}"""
+        .formatted(name, segment);
+  }
+
+  @BeforeAll
+  void start() throws IOException {
+    dir = Files.createTempDirectory("pciefarm-queue");
+    server = PcieFarmServer.builder().farm(new Farm(new TimeBase(clock, 1.0)))
+        .hierarchy(TopologyFiles.parse(spec("q-tcp", 0x520), "q-tcp"))
+        .hierarchy(TopologyFiles.parse(spec("q-unix", 0x521), "q-unix"))
+        .port(0).unixSocket(dir.resolve("farm.sock")).shutdownGrace(Duration.ofSeconds(2))
+        .start();
+    tcp = PcieFarmClient.connect(server.tcpTarget());
+    unix = PcieFarmClient.connectUnix(server.unixSocket());
+  }
+
+  @AfterAll
+  void stop() throws IOException {
+    tcp.close();
+    unix.close();
+    server.close();
+    Files.deleteIfExists(dir.resolve("farm.sock"));
+    Files.deleteIfExists(dir);
+  }
+
+  private Resets resets(Via via) {
+    return server.farm().get(via == Via.TCP ? "q-tcp" : "q-unix").resets();
+  }
+
+  private HierarchyHandle hierarchy(Via via) {
+    return (via == Via.TCP ? tcp : unix).hierarchy(via == Via.TCP ? "q-tcp" : "q-unix");
+  }
+
+  private void awaitStats(Via via, int running, int queued) throws InterruptedException {
+    ResetServiceTest.await("running " + running + ", queued " + queued, () -> {
+      Resets.Stats s = resets(via).stats();
+      return s.running() == running && s.queued() == queued;
+    });
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void tryIsAbortedWaitQueuesAndAClientThatGivesUpIsWithdrawn(Via via) throws Exception {
+    HierarchyHandle h = hierarchy(via);
+    Resets.Stats before = resets(via).stats();
+    // An FLR holds its function until the function is ready: 100 ms of farm time, which
+    // passes only when the test advances the clock.
+    CompletableFuture<ResetResponse> first = h.resetAsync(ResetSpec.function("01:00.0")
+        .methods("flr"));
+    awaitStats(via, 1, 0);
+
+    // TRY: ABORTED at once, retryable, with a suggested delay.
+    PcieFarmException busy = expect(Status.Code.ABORTED,
+        () -> h.reset(ResetSpec.function("01:00.0").methods("flr").tryOnce()));
+    boolean retryInfo = false;
+    for (Any any : StatusProto.fromThrowable(busy.getCause()).getDetailsList()) {
+      retryInfo |= any.is(RetryInfo.class);
+    }
+    assertTrue(retryInfo, "RetryInfo in " + busy);
+
+    // WAIT with a timeout: queues, then gives up when the farm's time passes it.
+    CompletableFuture<ResetResponse> late = h.resetAsync(ResetSpec.bus(1).methods("bus")
+        .waitUpTo(Duration.ofMillis(5)));
+    awaitStats(via, 1, 1);
+    clock.advance(Duration.ofMillis(5));
+    CompletionException e = assertThrows(CompletionException.class, late::join);
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, ((PcieFarmException) e.getCause()).code());
+    awaitStats(via, 1, 0);
+
+    // WAIT until the call's deadline: the client gives up, the server withdraws the request.
+    expect(Status.Code.DEADLINE_EXCEEDED, () -> h.reset(ResetSpec.function("01:00.0")
+        .methods("flr").deadline(Duration.ofMillis(300))));
+    awaitStats(via, 1, 0);
+
+    // The caller cancels a queued request: withdrawn too.
+    CompletableFuture<ResetResponse> cancelled = h.resetAsync(ResetSpec.device("01:00.0")
+        .methods("flr"));
+    awaitStats(via, 1, 1);
+    cancelled.cancel(true);
+    awaitStats(via, 1, 0);
+
+    // A disjoint reset runs meanwhile.
+    CompletableFuture<ResetResponse> disjoint = h.resetAsync(ResetSpec.function("02:00.0")
+        .methods("flr"));
+    awaitStats(via, 2, 0);
+
+    clock.runAll();
+    ResetResponse r = first.get();
+    assertEquals(ResetMethod.RESET_METHOD_FLR, r.getMethod());
+    assertEquals(List.of(), r.getNotReadyList());
+    assertEquals(ResetMethod.RESET_METHOD_FLR, disjoint.get().getMethod());
+    Resets.Stats after = resets(via).stats();
+    assertEquals(before.started() + 2, after.started(), "withdrawn requests never started");
+    assertEquals(after.started(), after.finished());
+    assertFalse(first.isCompletedExceptionally());
+  }
+}
