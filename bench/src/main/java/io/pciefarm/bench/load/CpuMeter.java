@@ -23,6 +23,30 @@ final class CpuMeter {
   private long processCpu;
   private long wall;
   private final Map<String, Long> byGroup = new LinkedHashMap<>();
+  private final Map<Long, Long> allocStart = new HashMap<>();
+  private final Map<String, Long> allocByGroup = new LinkedHashMap<>();
+  private long gcCountStart;
+  private long gcMillisStart;
+  private long gcCount;
+  private long gcMillis;
+
+  private long allocated(long threadId) {
+    if (threads instanceof com.sun.management.ThreadMXBean sun
+        && sun.isThreadAllocatedMemorySupported()) {
+      return sun.getThreadAllocatedBytes(threadId);
+    }
+    return -1;
+  }
+
+  private static long[] gc() {
+    long n = 0;
+    long ms = 0;
+    for (var g : ManagementFactory.getGarbageCollectorMXBeans()) {
+      n += Math.max(0, g.getCollectionCount());
+      ms += Math.max(0, g.getCollectionTime());
+    }
+    return new long[] {n, ms};
+  }
 
   static long processCpuNanos() {
     var os = ManagementFactory.getOperatingSystemMXBean();
@@ -35,9 +59,13 @@ final class CpuMeter {
   void start() {
     wallStart = System.nanoTime();
     processStart = processCpuNanos();
+    long[] g = gc();
+    gcCountStart = g[0];
+    gcMillisStart = g[1];
     for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
       if (t != null) {
         startByThread.put(t.getThreadId(), threads.getThreadCpuTime(t.getThreadId()));
+        allocStart.put(t.getThreadId(), allocated(t.getThreadId()));
         names.put(t.getThreadId(), t.getThreadName());
       }
     }
@@ -46,6 +74,9 @@ final class CpuMeter {
   void stop() {
     wall = System.nanoTime() - wallStart;
     processCpu = processCpuNanos() - processStart;
+    long[] g = gc();
+    gcCount = g[0] - gcCountStart;
+    gcMillis = g[1] - gcMillisStart;
     long attributed = 0;
     for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
       if (t == null) {
@@ -58,6 +89,11 @@ final class CpuMeter {
       long used = now - startByThread.getOrDefault(t.getThreadId(), 0L);
       byGroup.merge(group(t.getThreadName()), used, Long::sum);
       attributed += used;
+      long bytes = allocated(t.getThreadId());
+      if (bytes >= 0) {
+        allocByGroup.merge(group(t.getThreadName()),
+            bytes - allocStart.getOrDefault(t.getThreadId(), 0L), Long::sum);
+      }
     }
     byGroup.put("other (GC, JIT, exited threads)", Math.max(0, processCpu - attributed));
   }
@@ -101,9 +137,15 @@ final class CpuMeter {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("cpu_s", v / 1e9);
       e.put("us_per_unit", units == 0 ? null : v / 1e3 / units);
+      Long bytes = allocByGroup.get(k);
+      if (bytes != null) {
+        e.put("allocated_bytes_per_unit", units == 0 ? null : bytes / (double) units);
+      }
       g.put(k, e);
     });
     m.put("by_threads", g);
+    m.put("gc_collections", gcCount);
+    m.put("gc_time_ms", gcMillis);
     return m;
   }
 }

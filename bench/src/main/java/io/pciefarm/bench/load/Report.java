@@ -185,10 +185,15 @@ final class Report {
       ((Map<String, Object>) cpu.get("by_threads")).forEach((k, v) -> {
         Map<String, Object> e = (Map<String, Object>) v;
         if ((Double) e.get("cpu_s") > 0) {
-          b.append(String.format(Locale.ROOT, "  %-40s %7.2f s  %8.3f us/%s%n", k,
-              (Double) e.get("cpu_s"), (Double) e.get("us_per_unit"), cpu.get("unit")));
+          Object bytes = e.get("allocated_bytes_per_unit");
+          b.append(String.format(Locale.ROOT, "  %-40s %7.2f s  %8.3f us/%s%s%n", k,
+              (Double) e.get("cpu_s"), (Double) e.get("us_per_unit"), cpu.get("unit"),
+              bytes == null ? "" : String.format(Locale.ROOT, "  %9.0f B/%s", (Double) bytes,
+                  cpu.get("unit"))));
         }
       });
+      b.append(String.format(Locale.ROOT, "  GC: %d collections, %d ms%n",
+          (Long) cpu.get("gc_collections"), (Long) cpu.get("gc_time_ms")));
     }
     Map<String, Object> c = (Map<String, Object>) result.get("consistency");
     b.append("consistency: ").append(Boolean.TRUE.equals(c.get("ok")) ? "OK" : "FAILED")
