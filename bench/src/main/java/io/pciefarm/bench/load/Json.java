@@ -27,8 +27,9 @@ final class Json {
       } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
         b.append((long) d);
       } else {
-        b.append(String.format(java.util.Locale.ROOT, "%.6g", d).replaceAll("0+(e|$)", "$1")
-            .replaceAll("\\.(e|$)", "$1"));
+        // nine significant digits, plain notation, no trailing zeros after the point
+        b.append(new java.math.BigDecimal(d).round(new java.math.MathContext(9))
+            .stripTrailingZeros().toPlainString());
       }
     } else if (v instanceof Number) {
       b.append(v);

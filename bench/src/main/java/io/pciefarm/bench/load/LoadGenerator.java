@@ -115,6 +115,8 @@ public final class LoadGenerator {
     String started = DateTimeFormatter.ISO_INSTANT.format(Instant.now());
     w.start();
     sleepSeconds(o.warmupSeconds);
+    CpuMeter cpu = new CpuMeter();
+    cpu.start();
     long measureStart = System.nanoTime();
     w.measureFrom(measureStart, o.count);
     mon.measuring(measureStart);
@@ -124,6 +126,7 @@ public final class LoadGenerator {
     }
     w.stop();
     long stopAt = System.nanoTime();
+    cpu.stop();
     boolean drained = w.await(o.deadlineMs + 10_000);
     // throughput over the time operations were being issued: the tail's completions belong to
     // operations started before the stop
@@ -184,6 +187,8 @@ public final class LoadGenerator {
     res.put("peak_threads", mon.peakThreads);
     res.put("peak_heap_mb", mon.peakHeapBytes / 1048576.0);
     result.put("resources", res);
+    OpStats head = w.stats().get(0);
+    result.put("cpu", cpu.report(head.units(), head.unit()));
     result.put("timeline", mon.timeline);
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("ok", check.ok());

@@ -36,7 +36,9 @@ public final class Options {
       bounds (the run stops at whichever comes first):
         --duration SECONDS     measured time (default 10)
         --count N              measured operations (default: no bound)
-        --warmup SECONDS       unmeasured time before (default 2)
+        --warmup SECONDS       unmeasured time before, for the JIT (default 10; on a busy
+                               2-core machine C2 needs that long: with 3 s the CPU per call
+                               measured 10x higher)
 
       load:
         --concurrency K        unary calls / reset clients in flight (default 64)
@@ -102,7 +104,7 @@ public final class Options {
   public int serverWorkerQueue = 64;
   public double durationSeconds = 10;
   public long count = Long.MAX_VALUE;
-  public double warmupSeconds = 2;
+  public double warmupSeconds = 10;
   public int concurrency = 64;
   public int connections = 0; // 0: auto
   public int clientEventLoops = 1;

@@ -174,6 +174,27 @@ final class Report {
           op.get("status_codes"), ((Map<?, ?>) op.get("unit_errors")).isEmpty() ? ""
               : " per access " + op.get("unit_errors")));
     }
+    Map<String, Object> cpu = (Map<String, Object>) result.get("cpu");
+    if (cpu != null && cpu.get("cpu_us_per_unit") != null) {
+      b.append(String.format(Locale.ROOT, "cpu: %.2f of %d cores used on average; %.3f us of"
+          + " CPU per %s (client and server together) -> %s %s/s if all %d cores were ours%n",
+          (Double) cpu.get("cores_used"), (Integer) cpu.get("cores"),
+          (Double) cpu.get("cpu_us_per_unit"), cpu.get("unit"),
+          si((Double) cpu.get("units_per_s_at_this_cost_on_all_cores")), cpu.get("unit"),
+          (Integer) cpu.get("cores")));
+      ((Map<String, Object>) cpu.get("by_threads")).forEach((k, v) -> {
+        Map<String, Object> e = (Map<String, Object>) v;
+        if ((Double) e.get("cpu_s") > 0) {
+          Object bytes = e.get("allocated_bytes_per_unit");
+          b.append(String.format(Locale.ROOT, "  %-40s %7.2f s  %8.3f us/%s%s%n", k,
+              (Double) e.get("cpu_s"), (Double) e.get("us_per_unit"), cpu.get("unit"),
+              bytes == null ? "" : String.format(Locale.ROOT, "  %9.0f B/%s", (Double) bytes,
+                  cpu.get("unit"))));
+        }
+      });
+      b.append(String.format(Locale.ROOT, "  GC: %d collections, %d ms%n",
+          (Long) cpu.get("gc_collections"), (Long) cpu.get("gc_time_ms")));
+    }
     Map<String, Object> c = (Map<String, Object>) result.get("consistency");
     b.append("consistency: ").append(Boolean.TRUE.equals(c.get("ok")) ? "OK" : "FAILED")
         .append(" (settled in ").append(c.get("settle_ms")).append(" ms)\n");
