@@ -1,8 +1,8 @@
 package io.pciefarm.client;
 
+import io.pciefarm.proto.v1.AcquireRequest;
 import io.pciefarm.proto.v1.EventFilter;
 import io.pciefarm.proto.v1.EventStreamItem;
-import io.pciefarm.proto.v1.AcquireRequest;
 import io.pciefarm.proto.v1.FunctionInfo;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.ProbeResetResponse;
@@ -10,11 +10,11 @@ import io.pciefarm.proto.v1.ResetResponse;
 import io.pciefarm.proto.v1.SlotState;
 import io.pciefarm.proto.v1.TopologySnapshot;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A hierarchy on the server, by name. Its segment is fetched once, on first need; functions are

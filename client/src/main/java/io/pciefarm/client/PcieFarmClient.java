@@ -25,18 +25,18 @@ import io.pciefarm.proto.v1.GetTopologyRequest;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.HotPlugServiceGrpc;
+import io.pciefarm.proto.v1.LeaseServiceGrpc;
 import io.pciefarm.proto.v1.ListHierarchiesRequest;
+import io.pciefarm.proto.v1.ListLeasesRequest;
 import io.pciefarm.proto.v1.ListSlotsRequest;
 import io.pciefarm.proto.v1.ProbeResetResponse;
 import io.pciefarm.proto.v1.ReadRequest;
+import io.pciefarm.proto.v1.ReleaseRequest;
+import io.pciefarm.proto.v1.RenewRequest;
 import io.pciefarm.proto.v1.ResetMethod;
 import io.pciefarm.proto.v1.ResetMethods;
 import io.pciefarm.proto.v1.ResetResponse;
 import io.pciefarm.proto.v1.ResetServiceGrpc;
-import io.pciefarm.proto.v1.LeaseServiceGrpc;
-import io.pciefarm.proto.v1.ListLeasesRequest;
-import io.pciefarm.proto.v1.ReleaseRequest;
-import io.pciefarm.proto.v1.RenewRequest;
 import io.pciefarm.proto.v1.ServerInfo;
 import io.pciefarm.proto.v1.SetResetMethodsRequest;
 import io.pciefarm.proto.v1.SlotState;
@@ -49,9 +49,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -309,11 +309,9 @@ public final class PcieFarmClient implements AutoCloseable {
   }
 
   /**
-   * The underlying channel, for raw stubs of services this library does not wrap (leases) or of
-   * grpc's own (health, reflection).
-   * The underlying channel, for raw stubs of services this library does not wrap yet (reset,
-   * hot-plug, events) or of grpc's own (health, reflection). Calls on it carry this client's
-   * token and follow its retry policy: a raw Acquire should carry a request_id.
+   * The underlying channel, for raw stubs of grpc's own services (health, reflection) or of
+   * calls this library does not wrap. Calls on it carry this client's token and follow its
+   * retry policy: a raw Acquire should carry a request_id.
    */
   public io.grpc.Channel channel() {
     return channel;
