@@ -244,6 +244,9 @@ public final class ResetEngine {
    */
   private void begin(PciFunction f, ResetMethod method) {
     f.markNotReady();
+    // The reset returns ACS Control to its default without a software write, so the groups
+    // computed from it are stale.
+    hierarchy.groupsChanged();
     PciFunction.ResetInProgress[] superseded = new PciFunction.ResetInProgress[1];
     f.beginReset(method, superseded);
     if (superseded[0] != null) {

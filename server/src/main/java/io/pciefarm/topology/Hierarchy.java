@@ -275,7 +275,7 @@ public final class Hierarchy {
   }
 
   /** Invalidates the cached groups; the next {@link #groups()} recomputes them. */
-  void groupsChanged() {
+  public void groupsChanged() {
     groupVersion.incrementAndGet();
   }
 

@@ -95,4 +95,22 @@ class IsolationGroupsTest {
     h.write(0, 1, 0, control, 2, on | ExtendedCapabilities.ACS_ISOLATION);
     assertEquals(List.of("0000:01:00.0"), mates(h, 1, 0, 0));
   }
+
+  /** A bus reset clears ACS Control below the bridge: the groups must follow. */
+  @Test
+  void aBusResetThatClearsAcsRegroups() {
+    Hierarchy h = HierarchyBuilder.build(io.pciefarm.farm.TopologyFiles.parse("""
+        {"name":"h","timeScale":0,"devices":[{"device":1,"model":"root-port-acs","children":[
+          {"device":0,"model":"switch-upstream-port","children":[
+            {"device":0,"model":"switch-downstream-port","children":[{"device":0,"model":"nvme-ssd"}]},
+            {"device":1,"model":"switch-downstream-port","children":[{"device":0,"model":"nvme-ssd"}]}]}]}]}""",
+        "h"));
+    PciFunction nvme = h.lookup(3, 0);
+    assertEquals(1, h.groups().groupMates(nvme).size(), "isolated while ACS is on");
+    h.write(1, 0, 0, io.pciefarm.spec.Type1.BRIDGE_CONTROL, 2,
+        io.pciefarm.spec.Type1.BRIDGE_CTL_BUS_RESET);
+    h.write(1, 0, 0, io.pciefarm.spec.Type1.BRIDGE_CONTROL, 2, 0);
+    // The downstream ports' ACS Control reset to 0: each drive now shares its port's group.
+    assertEquals(java.util.List.of(nvme.upstreamBridge(), nvme), h.groups().groupMates(nvme));
+  }
 }
