@@ -248,14 +248,16 @@ class ServiceCliTest extends LiveServer {
       CompletableFuture<Result> follow = CompletableFuture.supplyAsync(() -> run(at(via,
           "events", n, "--slot", "8", "--type", "attention_button,mrl_changed", "--count",
           "2")));
-      for (int i = 0; i < 1000 && server.openEventStreams() <= streams; i++) {
+      // A bounded wait, generous for a loaded CI machine (seen to exceed 10 s at load 14).
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (server.openEventStreams() <= streams && System.nanoTime() < until) {
         Thread.sleep(10);
       }
       assertTrue(server.openEventStreams() > streams, "the command subscribed");
       client(via).slot(n, 7).pressAttentionButton();
       client(via).slot(n, 8).pressAttentionButton();
       client(via).slot(n, 8).openMrl();
-      Result live = follow.get(30, TimeUnit.SECONDS);
+      Result live = follow.get(60, TimeUnit.SECONDS);
       ok(live);
       List<String> got = live.out().lines().toList();
       assertEquals(2, got.size(), live.out());

@@ -92,8 +92,10 @@ class ResetServiceTest extends LiveServer {
     return List.of();
   }
 
+  /** Waits for {@code condition}, bounded generously for a loaded CI machine. */
   static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    for (int i = 0; i < 1000 && !condition.getAsBoolean(); i++) {
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean() && System.nanoTime() < until) {
       Thread.sleep(10);
     }
     assertTrue(condition.getAsBoolean(), what);
