@@ -244,16 +244,20 @@ class ServiceCliTest extends LiveServer {
       assertTrue(lines.get(0).matches("1 \\S+Z " + n + " HIERARCHY_CREATED -"), lines.get(0));
 
       // Live: the command waits for events while the test causes them.
-      int streams = server.openEventStreams();
+      // Counted by streams opened, not open: the history command's stream may still be closing
+      // on the server, and "one opened while one closed" must not read as "none opened".
+      long opened = server.eventStreamsOpened();
       CompletableFuture<Result> follow = CompletableFuture.supplyAsync(() -> run(at(via,
           "events", n, "--slot", "8", "--type", "attention_button,mrl_changed", "--count",
           "2")));
       // A bounded wait, generous for a loaded CI machine (seen to exceed 10 s at load 14).
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (server.openEventStreams() <= streams && System.nanoTime() < until) {
+      while (server.eventStreamsOpened() == opened && !follow.isDone()
+          && System.nanoTime() < until) {
         Thread.sleep(10);
       }
-      assertTrue(server.openEventStreams() > streams, "the command subscribed");
+      assertFalse(follow.isDone(), () -> "the command ended early: " + follow.join());
+      assertTrue(server.eventStreamsOpened() > opened, "the command subscribed");
       client(via).slot(n, 7).pressAttentionButton();
       client(via).slot(n, 8).pressAttentionButton();
       client(via).slot(n, 8).openMrl();

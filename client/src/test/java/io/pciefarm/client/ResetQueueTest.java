@@ -89,6 +89,15 @@ class ResetQueueTest {
     });
   }
 
+  /**
+   * Waits until at least {@code n} farm timers are pending. The stats count a job as running or
+   * queued as soon as it is admitted; its timers (readiness, queue deadline) are scheduled just
+   * after, so the test must not move the clock before they exist.
+   */
+  private void awaitTimers(int n) throws InterruptedException {
+    ResetServiceTest.await(n + " timers pending", () -> clock.pending() >= n);
+  }
+
   @ParameterizedTest
   @EnumSource(Via.class)
   void tryIsAbortedWaitQueuesAndAClientThatGivesUpIsWithdrawn(Via via) throws Exception {
@@ -99,6 +108,8 @@ class ResetQueueTest {
     CompletableFuture<ResetResponse> first = h.resetAsync(ResetSpec.function("01:00.0")
         .methods("flr"));
     awaitStats(via, 1, 0);
+    awaitTimers(1);
+    int timers = clock.pending();
 
     // TRY: ABORTED at once, retryable, with a suggested delay.
     PcieFarmException busy = expect(Status.Code.ABORTED,
@@ -113,6 +124,7 @@ class ResetQueueTest {
     CompletableFuture<ResetResponse> late = h.resetAsync(ResetSpec.bus(1).methods("bus")
         .waitUpTo(Duration.ofMillis(5)));
     awaitStats(via, 1, 1);
+    awaitTimers(timers + 1);
     clock.advance(Duration.ofMillis(5));
     CompletionException e = assertThrows(CompletionException.class, late::join);
     assertEquals(Status.Code.DEADLINE_EXCEEDED, ((PcieFarmException) e.getCause()).code());
@@ -135,7 +147,11 @@ class ResetQueueTest {
         .methods("flr"));
     awaitStats(via, 2, 0);
 
-    clock.runAll();
+    // Time passes until both are done (the disjoint reset's timers may not exist yet).
+    ResetServiceTest.await("both resets finished", () -> {
+      clock.runAll();
+      return first.isDone() && disjoint.isDone();
+    });
     ResetResponse r = first.get();
     assertEquals(ResetMethod.RESET_METHOD_FLR, r.getMethod());
     assertEquals(List.of(), r.getNotReadyList());

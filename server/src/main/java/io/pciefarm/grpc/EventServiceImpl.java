@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The event stream over gRPC: one {@link Subscription} of the farm's event bus per Subscribe
@@ -65,6 +66,8 @@ final class EventServiceImpl {
   private final ExecutorService delivery;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger subscriptions = new AtomicInteger();
+  /** Subscribe calls that ever got a live subscription: only grows. */
+  private final AtomicLong opened = new AtomicLong();
   private volatile boolean shuttingDown;
 
   EventServiceImpl(Farm farm, int maxBuffer, int maxSubscriptions, int deliveryThreads) {
@@ -95,6 +98,15 @@ final class EventServiceImpl {
   /** Subscribe calls with a live subscription now. */
   int openStreams() {
     return open.size();
+  }
+
+  /**
+   * Subscribe calls that got a live subscription since the server started. Unlike
+   * {@link #openStreams()} it never falls, so a watcher can tell "a new stream opened" from "one
+   * opened while another closed".
+   */
+  long streamsOpened() {
+    return opened.get();
   }
 
   /** Ends every stream with UNAVAILABLE (after what the transport takes now); refuses new ones. */
@@ -164,6 +176,7 @@ final class EventServiceImpl {
       }
       subscription = s;
       open.add(this);
+      opened.incrementAndGet();
       if (cancelled || shuttingDown) {
         // Cancelled while subscribing, or shutdown began and did not see this stream yet.
         if (cancelled) {

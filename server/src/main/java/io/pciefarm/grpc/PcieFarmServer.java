@@ -323,6 +323,14 @@ public final class PcieFarmServer implements AutoCloseable {
     return eventService.openStreams();
   }
 
+  /**
+   * Event streams opened since the server started (for tests and monitoring): never falls, so it
+   * tells a new subscription apart from one that replaced a stream closing meanwhile.
+   */
+  public long eventStreamsOpened() {
+    return eventService.streamsOpened();
+  }
+
   /** Blocks until every listener has terminated. */
   public void awaitTermination() throws InterruptedException {
     for (Server s : servers) {
