@@ -153,6 +153,26 @@ OTHER_BUDGETS = {
 PER_ELEMENT = {"BatchCodecBenchmark": "accesses"}
 
 
+def median_metric(m):
+    """The median of the measurement iterations (all forks), with their min and max: on a busy
+    machine one preempted iteration moves the mean and its error far more than the median."""
+    raw = [x for fork in (m.get("rawData") or []) for x in fork]
+    if not raw:
+        return {"score": m["score"], "lo": None, "hi": None}
+    raw.sort()
+    n = len(raw)
+    med = raw[n // 2] if n % 2 else (raw[n // 2 - 1] + raw[n // 2]) / 2
+    return {"score": med, "lo": raw[0], "hi": raw[-1]}
+
+
+def fmt_median(m):
+    if m is None:
+        return "-"
+    if m["lo"] is None:
+        return f"{m['score']:.2f}"
+    return f"{m['score']:.2f} [{m['lo']:.2f}–{m['hi']:.2f}]"
+
+
 def params_label(e):
     p = e.get("params") or {}
     return ", ".join(f"{k}={v}" for k, v in p.items()) or "-"
@@ -172,8 +192,10 @@ def other_tables(results, header=True):
     missed = []
     for cls, by_name in by_class.items():
         per = PER_ELEMENT.get(cls)
-        print(f"\n`{cls}` ({first['primaryMetric']['scoreUnit']} unless said)\n")
-        head = ["benchmark", "params", "threads", "score", "baseline", "baseline / score"]
+        unit = next(iter(by_name.values()))[0]["primaryMetric"]["scoreUnit"]
+        print(f"\n`{cls}`: median of the measurement iterations [min–max], {unit}\n")
+        head = ["benchmark", "params", "threads", "median", "baseline median",
+                "baseline / score"]
         if per:
             head += [f"ns per {per[:-2] if per.endswith('es') else per}", "baseline ns per"]
         head += ["target", "verdict"]
@@ -187,13 +209,16 @@ def other_tables(results, header=True):
             for e in entries:
                 label = params_label(e)
                 t = twins.get(label)
-                rows = [(name, e["primaryMetric"], t and t["primaryMetric"])]
+                rows = [(name, median_metric(e["primaryMetric"]),
+                         t and median_metric(t["primaryMetric"]))]
                 members = [k for k in e["secondaryMetrics"] if k.startswith(name + "_")]
                 for k in members:
-                    rows.append((f"{name}:{k[len(name) + 1:]}", e["secondaryMetrics"][k], None))
+                    rows.append((f"{name}:{k[len(name) + 1:]}",
+                                 median_metric(e["secondaryMetrics"][k]), None))
                 for row_label, m, b in rows:
                     ratio = f"{b['score'] / m['score']:.2f}" if b else "-"
-                    row = [f"`{row_label}`", label, str(e["threads"]), fmt(m), fmt(b), ratio]
+                    row = [f"`{row_label}`", label, str(e["threads"]), fmt_median(m),
+                           fmt_median(b), ratio]
                     if per:
                         n = float((e.get("params") or {}).get(per, 1))
                         row += [f"{m['score'] / n:.1f}", f"{b['score'] / n:.1f}" if b else "-"]

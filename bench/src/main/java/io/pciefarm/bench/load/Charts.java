@@ -29,6 +29,13 @@ final class Charts {
         ops.add(op);
       }
     }
+    if (ops.size() > 6) {
+      // several workloads (mixed): their headline operations only; the file has the rest
+      ops.removeIf(op -> {
+        String n = (String) op.get("name");
+        return n.contains(".") && !n.startsWith("config.") && !n.endsWith(".cycle");
+      });
+    }
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\""
         + " height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Arial, sans-serif\""
@@ -53,17 +60,17 @@ final class Charts {
       Map<String, Object> c) {
     StringBuilder b = new StringBuilder();
     if (o.containsKey("hierarchies")) {
-      b.append(o.get("hierarchies")).append(" hierarchies, time scale ")
-          .append(o.get("time_scale")).append("; ");
+      b.append(num(o.get("hierarchies"))).append(" hierarchies, time scale ")
+          .append(num(o.get("time_scale"))).append("; ");
     }
-    b.append("concurrency ").append(o.get("concurrency"));
+    b.append("concurrency ").append(num(o.get("concurrency")));
     if (String.valueOf(o.get("scenario")).contains("batch")
         || "mixed".equals(o.get("scenario"))) {
-      b.append(", batch ").append(o.get("batch_size")).append(" x depth ").append(o.get("depth"))
-          .append(" x ").append(o.get("streams")).append(" stream(s), wire ")
+      b.append(", batch ").append(num(o.get("batch_size"))).append(" x depth ").append(num(o.get("depth")))
+          .append(" x ").append(num(o.get("streams"))).append(" stream(s), wire ")
           .append(o.get("wire"));
     }
-    b.append("; ").append(m.get("cores")).append(" cores, load ").append(m.get("load_start"))
+    b.append("; ").append(num(m.get("cores"))).append(" cores, load ").append(m.get("load_start"))
         .append(" -> ").append(m.get("load_end")).append("; consistency ")
         .append(Boolean.TRUE.equals(c.get("ok")) ? "OK" : "FAILED");
     return b.toString();
@@ -126,10 +133,12 @@ final class Charts {
       }
       s.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\""
           + " stroke-width=\"2\" points=\"%s\"/>%n", color, pts.toString().trim()));
-      double ly = y0 + 14 + 16 * i;
-      line(s, x0 + 10, ly - 4, x0 + 30, ly - 4, color, 3);
+      // legend in the lower right, where no latency curve goes (high percentiles, low values)
+      double ly = y0 + h - 10 - 16 * (ops.size() - 1 - i);
+      int lx = x0 + w - 370;
+      line(s, lx, ly - 4, lx + 20, ly - 4, color, 3);
       Map<String, Object> lat = (Map<String, Object>) op.get("latency_us");
-      text(s, x0 + 36, ly, 11, "normal", op.get("name") + "  p50 "
+      text(s, lx + 26, ly, 11, "normal", op.get("name") + "  p50 "
           + Report.duration(((Number) lat.get("p50")).doubleValue() * 1000) + "  p99 "
           + Report.duration(((Number) lat.get("p99")).doubleValue() * 1000) + "  max "
           + Report.duration(((Number) lat.get("max")).doubleValue() * 1000));
@@ -139,19 +148,21 @@ final class Charts {
 
   private static void throughputBars(StringBuilder s, List<Map<String, Object>> ops, int x0,
       int y0, int w, int h) {
-    text(s, x0, y0 - 10, 14, "bold", "Throughput (measured)");
+    text(s, x0, y0 - 10, 14, "bold", "Throughput (bars: against the largest of their unit)");
     if (ops.isEmpty()) {
       return;
     }
-    double max = 0;
+    // each bar against the largest of the same unit (accesses and resets do not compare)
+    Map<Object, Double> maxByUnit = new java.util.HashMap<>();
     for (Map<String, Object> op : ops) {
-      max = Math.max(max, ((Number) op.get("units_per_s")).doubleValue());
+      maxByUnit.merge(op.get("unit"), ((Number) op.get("units_per_s")).doubleValue(), Math::max);
     }
     int bar = Math.min(34, (h - 10) / ops.size() - 10);
     int i = 0;
     for (Map<String, Object> op : ops) {
       double v = ((Number) op.get("units_per_s")).doubleValue();
       double y = y0 + 10 + i * (bar + 10);
+      double max = maxByUnit.get(op.get("unit"));
       double len = max == 0 ? 0 : v / max * (w - 10);
       s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\""
           + " height=\"%d\" fill=\"%s\" opacity=\"0.8\"/>%n", x0, y + 14, Math.max(1, len),
@@ -168,11 +179,11 @@ final class Charts {
     StringBuilder b = new StringBuilder();
     codes.forEach((k, v) -> {
       if (!"OK".equals(k)) {
-        b.append(' ').append(k).append('=').append(v);
+        b.append(' ').append(k).append('=').append(num(v));
       }
     });
     ((Map<String, Object>) op.get("unit_errors")).forEach((k, v) ->
-        b.append(" access ").append(k).append('=').append(v));
+        b.append(" access ").append(k).append('=').append(num(v)));
     return b.length() == 0 ? "" : "  (" + b.toString().trim() + ")";
   }
 
@@ -180,27 +191,46 @@ final class Charts {
   private static void timelinePanel(StringBuilder s, List<Map<String, Object>> timeline,
       List<Map<String, Object>> ops, int x0, int y0, int w, int h) {
     text(s, x0, y0 - 10, 14, "bold", "Throughput over the measured time (units/s per"
-        + " progress interval)");
+        + " progress interval; colours as in the latency legend)");
     if (timeline == null || timeline.isEmpty()) {
       text(s, x0 + 20, y0 + 40, 12, "normal", "no interval recorded");
       return;
     }
     double tmax = 0;
     double vmax = 0;
+    double vmin = Double.MAX_VALUE;
+    java.util.Set<Object> shown = new java.util.HashSet<>();
+    ops.forEach(op -> shown.add(op.get("name")));
     for (Map<String, Object> p : timeline) {
       tmax = Math.max(tmax, ((Number) p.get("t_s")).doubleValue());
-      for (Object v : ((Map<String, Object>) p.get("units_per_s")).values()) {
-        vmax = Math.max(vmax, ((Number) v).doubleValue());
+      for (var e : ((Map<String, Object>) p.get("units_per_s")).entrySet()) {
+        double v = ((Number) e.getValue()).doubleValue();
+        if (shown.contains(e.getKey()) && v > 0) {
+          vmax = Math.max(vmax, v);
+          vmin = Math.min(vmin, v);
+        }
       }
     }
     if (tmax == 0 || vmax == 0) {
       return;
     }
+    // rates of different units: a log scale when they span more than two decades
+    boolean log = vmax / vmin > 100;
+    double lo = log ? Math.floor(Math.log10(vmin)) : 0;
+    double hi = log ? Math.ceil(Math.log10(vmax)) : vmax;
     frame(s, x0, y0, w, h);
-    for (int k = 0; k <= 4; k++) {
-      double y = y0 + h - k / 4.0 * h;
-      line(s, x0, y, x0 + w, y, "#ddd");
-      text(s, x0 - 6, y + 4, 11, "normal", Report.si(vmax * k / 4), "end");
+    if (log) {
+      for (double d = lo; d <= hi; d++) {
+        double y = y0 + h - (d - lo) / (hi - lo) * h;
+        line(s, x0, y, x0 + w, y, "#ddd");
+        text(s, x0 - 6, y + 4, 11, "normal", Report.si(Math.pow(10, d)), "end");
+      }
+    } else {
+      for (int k = 0; k <= 4; k++) {
+        double y = y0 + h - k / 4.0 * h;
+        line(s, x0, y, x0 + w, y, "#ddd");
+        text(s, x0 - 6, y + 4, 11, "normal", Report.si(vmax * k / 4), "end");
+      }
     }
     for (int k = 0; k <= 10; k++) {
       double x = x0 + k / 10.0 * w;
@@ -217,7 +247,9 @@ final class Charts {
           continue;
         }
         double x = x0 + ((Number) p.get("t_s")).doubleValue() / tmax * w;
-        double y = y0 + h - ((Number) v).doubleValue() / vmax * h;
+        double val = ((Number) v).doubleValue();
+        double y = log ? y0 + h - (Math.log10(Math.max(val, Math.pow(10, lo))) - lo) / (hi - lo) * h
+            : y0 + h - val / vmax * h;
         pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
       }
       if (pts.length() > 0) {
@@ -227,6 +259,14 @@ final class Charts {
       }
       i++;
     }
+  }
+
+  /** A number as people write it: 1000, not 1000.0 (result files read back give doubles). */
+  static String num(Object v) {
+    if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
+      return Long.toString(d.longValue());
+    }
+    return String.valueOf(v);
   }
 
   private static void frame(StringBuilder s, int x, int y, int w, int h) {

@@ -75,6 +75,7 @@ final class Consistency {
     int functions = 0;
     List<String> notReady = new ArrayList<>();
     int notReadyCount = 0;
+    int unpowered = 0;
     for (Hierarchy h : farm.list()) {
       Resets.Stats s = h.resets().stats();
       started += s.started();
@@ -87,6 +88,11 @@ final class Consistency {
       }
       for (PciFunction f : h.functions()) {
         functions++;
+        PciFunction port = f.upstreamBridge();
+        if (port != null && port.slot() != null && !port.slot().linkPossible()) {
+          unpowered++;
+          continue; // a card in a slot without power (or with its latch open) cannot be ready
+        }
         if (!f.ready() || f.currentReset() != null) {
           notReadyCount++;
           if (notReady.size() < 5) {
@@ -100,8 +106,9 @@ final class Consistency {
         && started == finished, String.format("started %d, finished %d, queued %d, running %d%s",
             started, finished, queued, running, busy.isEmpty() ? "" : "; e.g. " + busy)));
     out.add(new Check("engine: every function ready, none mid-reset", notReadyCount == 0,
-        String.format("%d functions, %d not ready or mid-reset%s", functions, notReadyCount,
-            notReady.isEmpty() ? "" : ": " + notReady)));
+        String.format("%d functions, %d not ready or mid-reset%s%s", functions, notReadyCount,
+            notReady.isEmpty() ? "" : ": " + notReady, unpowered == 0 ? ""
+                : "; " + unpowered + " in slots without power, not counted")));
     int[] leases = farm.leases().counts();
     out.add(new Check("engine: no lease held or waiting", leases[0] == 0 && leases[1] == 0,
         "active " + leases[0] + ", waiting " + leases[1]));
@@ -166,18 +173,20 @@ final class Consistency {
       List<String> bad = new ArrayList<>();
       for (SlotState s : slots.getSlotsList()) {
         boolean below = parents.contains(s.getPort());
-        boolean linkOk = !(s.getCardPresent() && s.getPowered() && !s.getMrlOpen())
-            || s.getLinkActive();
-        if (s.getCardPresent() != below || !linkOk) {
+        boolean live = s.getCardPresent() && s.getPowered() && !s.getMrlOpen();
+        // a live card has its link up and answers below the port; an empty slot has nothing
+        // below; a card without power answers nowhere
+        boolean ok = live ? s.getLinkActive() && below : !below;
+        if (!ok) {
           bad.add(s.getHierarchy() + " slot " + s.getSlot() + " present=" + s.getCardPresent()
               + " function-below=" + below + " powered=" + s.getPowered() + " link="
               + s.getLinkActive());
         }
       }
-      out.add(new Check("rpc: every slot's presence matches its topology", bad.isEmpty(),
+      out.add(new Check("rpc: every slot's state matches its topology", bad.isEmpty(),
           slots.getSlotsCount() + " slots, " + bad.size() + " inconsistent" + sample(bad)));
     } catch (StatusRuntimeException e) {
-      out.add(notRun("rpc: every slot's presence matches its topology", e));
+      out.add(notRun("rpc: every slot's state matches its topology", e));
     }
     return out;
   }

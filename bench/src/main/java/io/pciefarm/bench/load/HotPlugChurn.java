@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ol>
  *
  * One {@code hotplug.cycle} is all five. A step that fails is recorded under its name and the
- * cycle's, and the client recovers (remove, power off, errors ignored) before the next cycle.
+ * cycle's, and the client puts the slot back (card removed, retried while the server is busy;
+ * power off) before the next cycle.
  */
 final class HotPlugChurn implements Workload {
   /** How long {@code ready} polls before it counts the cycle failed (real time). */
@@ -131,7 +132,7 @@ final class HotPlugChurn implements Workload {
   }
 
   private String requestId() {
-    return runId + "-hp-" + ids.incrementAndGet();
+    return o.requestIds ? runId + "-hp-" + ids.incrementAndGet() : "";
   }
 
   private void step(int client, Runnable done) {
@@ -239,18 +240,31 @@ final class HotPlugChurn implements Workload {
       return false;
     }
 
-    /** Records the failed cycle, then removes the card and powers off, ignoring errors. */
+    /**
+     * Records the failed cycle, then puts the slot back as a cycle starts it: the card out
+     * (retried while the server is busy, RESOURCE_EXHAUSTED or UNAVAILABLE, up to 50 times;
+     * FAILED_PRECONDITION means the slot is already empty) and the power off.
+     */
     void fail(Status status, boolean removeCard) {
       cycle.failed(start, status);
+      recover(0);
+    }
+
+    private void recover(int attempt) {
       Runnable off = () -> slotControl(PowerChange.OFF, ignored -> done.run());
-      if (!removeCard) {
-        off.run();
-        return;
-      }
       Rpc.unary(target.mutationChannel(firstChannel + client),
           HotPlugServiceGrpc.getRemoveMethod(),
           SlotActionRequest.newBuilder().setSlot(ref(slot)).setRequestId(requestId()).build(),
-          o.deadlineMs, (resp, ignored) -> off.run());
+          o.deadlineMs, (resp, st) -> {
+            boolean busy = st.getCode() == Status.Code.RESOURCE_EXHAUSTED
+                || st.getCode() == Status.Code.UNAVAILABLE;
+            if (busy && attempt < 50) {
+              timer.schedule(() -> recover(attempt + 1), 2L << Math.min(attempt, 5),
+                  TimeUnit.MILLISECONDS);
+            } else {
+              off.run();
+            }
+          });
     }
 
     /** Read-modify-write of Slot Control; reports the first failure or OK. */

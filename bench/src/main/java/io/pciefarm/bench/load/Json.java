@@ -102,4 +102,127 @@ final class Json {
     }
     b.append('"');
   }
+
+  /** Reads what {@link #write} wrote (any JSON): maps, lists, doubles, strings, booleans. */
+  static Object parse(String text) {
+    Reader r = new Reader(text);
+    Object v = r.value();
+    r.skip();
+    if (r.i != text.length()) {
+      throw new IllegalArgumentException("trailing characters at " + r.i);
+    }
+    return v;
+  }
+
+  private static final class Reader {
+    final String s;
+    int i;
+
+    Reader(String s) {
+      this.s = s;
+    }
+
+    void skip() {
+      while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+        i++;
+      }
+    }
+
+    Object value() {
+      skip();
+      char c = s.charAt(i);
+      switch (c) {
+        case '{' -> {
+          i++;
+          Map<String, Object> m = new java.util.LinkedHashMap<>();
+          skip();
+          if (s.charAt(i) == '}') {
+            i++;
+            return m;
+          }
+          while (true) {
+            skip();
+            String k = string();
+            skip();
+            expect(':');
+            m.put(k, value());
+            skip();
+            if (s.charAt(i++) == '}') {
+              return m;
+            }
+          }
+        }
+        case '[' -> {
+          i++;
+          java.util.List<Object> l = new java.util.ArrayList<>();
+          skip();
+          if (s.charAt(i) == ']') {
+            i++;
+            return l;
+          }
+          while (true) {
+            l.add(value());
+            skip();
+            if (s.charAt(i++) == ']') {
+              return l;
+            }
+          }
+        }
+        case '"' -> {
+          return string();
+        }
+        default -> {
+          if (s.startsWith("true", i)) {
+            i += 4;
+            return Boolean.TRUE;
+          }
+          if (s.startsWith("false", i)) {
+            i += 5;
+            return Boolean.FALSE;
+          }
+          if (s.startsWith("null", i)) {
+            i += 4;
+            return null;
+          }
+          int start = i;
+          while (i < s.length() && "+-.eE0123456789".indexOf(s.charAt(i)) >= 0) {
+            i++;
+          }
+          return Double.parseDouble(s.substring(start, i));
+        }
+      }
+    }
+
+    void expect(char c) {
+      if (s.charAt(i++) != c) {
+        throw new IllegalArgumentException("expected '" + c + "' at " + (i - 1));
+      }
+    }
+
+    String string() {
+      expect('"');
+      StringBuilder b = new StringBuilder();
+      while (true) {
+        char c = s.charAt(i++);
+        if (c == '"') {
+          return b.toString();
+        }
+        if (c == '\\') {
+          char e = s.charAt(i++);
+          switch (e) {
+            case 'n' -> b.append('\n');
+            case 'r' -> b.append('\r');
+            case 't' -> b.append('\t');
+            case 'u' -> {
+              b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+              i += 4;
+            }
+            default -> b.append(e);
+          }
+        } else {
+          b.append(c);
+        }
+      }
+    }
+  }
 }

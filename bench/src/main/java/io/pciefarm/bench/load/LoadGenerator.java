@@ -30,6 +30,19 @@ public final class LoadGenerator {
   private LoadGenerator() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length >= 1 && args[0].equals("--chart")) {
+      // redraw the SVG of result files: --chart RESULT.json...
+      for (int i = 1; i < args.length; i++) {
+        Path json = Path.of(args[i]);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> result = (Map<String, Object>) Json.parse(
+            java.nio.file.Files.readString(json));
+        Path svg = Path.of(args[i].replaceAll("\\.json$", "") + ".svg");
+        Charts.write(svg, result);
+        System.out.println(svg);
+      }
+      return;
+    }
     Options o;
     try {
       o = Options.parse(args);

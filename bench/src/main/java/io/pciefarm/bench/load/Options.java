@@ -11,6 +11,7 @@ import java.util.Map;
 public final class Options {
   public static final String USAGE = """
       usage: LoadGenerator SCENARIO [options]
+             LoadGenerator --chart RESULT.json...   (redraws RESULT.svg from the file)
 
       scenarios:
         config-unary    unary Read (and Write) calls, --concurrency in flight
@@ -63,6 +64,9 @@ public final class Options {
                                Linux does (default true; without it a bus reset above the
                                switch clears the downstream ports' bus numbers and the drives
                                below become unreachable, as on hardware)
+        --request-ids B        resets and hot-plug actions carry a fresh request_id, as a
+                               client that retries safely does (default true; the server
+                               keeps each outcome for 10 minutes, up to 100,000)
         --deadline-ms MS       deadline of every call (default 30000)
         --churn-model M        card the churn inserts (default nvme-ssd)
 
@@ -119,6 +123,7 @@ public final class Options {
   public int hot = 4;
   public boolean waitReady = true;
   public boolean saveRestore = true;
+  public boolean requestIds = true;
   public long deadlineMs = 30_000;
   public String churnModel = "nvme-ssd";
   public String out;
@@ -207,6 +212,7 @@ public final class Options {
       case "hot" -> hot = Integer.parseInt(v);
       case "wait-ready" -> waitReady = Boolean.parseBoolean(v);
       case "save-restore" -> saveRestore = Boolean.parseBoolean(v);
+      case "request-ids" -> requestIds = Boolean.parseBoolean(v);
       case "deadline-ms" -> deadlineMs = Long.parseLong(v);
       case "churn-model" -> churnModel = v;
       case "out" -> out = v;
@@ -301,6 +307,7 @@ public final class Options {
     m.put("hot", hot);
     m.put("wait_ready", waitReady);
     m.put("save_restore", saveRestore);
+    m.put("request_ids", requestIds);
     m.put("deadline_ms", deadlineMs);
     m.put("churn_model", churnModel);
     return m;

@@ -109,13 +109,16 @@ final class ResetStorm implements Workload {
         }
       }
       kindOut[0] = kind;
-      return ResetRequest.newBuilder()
+      ResetRequest.Builder r = ResetRequest.newBuilder();
+      if (o.requestIds) {
+        r.setRequestId(runId + "-" + ids.incrementAndGet());
+      }
+      return r
           .setTarget(t)
           .addMethods(method)
           .setMode(o.waitMode ? ResetMode.RESET_MODE_WAIT : ResetMode.RESET_MODE_TRY)
           .setWaitReady(o.waitReady)
           .setSaveRestore(o.saveRestore)
-          .setRequestId(runId + "-" + ids.incrementAndGet())
           .build();
     }
   }

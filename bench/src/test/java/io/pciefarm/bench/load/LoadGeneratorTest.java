@@ -235,5 +235,8 @@ class LoadGeneratorTest {
     // large values keep their zeros, small ones their digits
     assertEquals("[313000.5, 120000.25, 5000000.3, 0.001234, 7]\n",
         Json.write(List.of(313000.5, 120000.25, 5000000.3, 0.001234, 7.0)));
+    Object back = Json.parse(Json.write(Map.of("k", List.of(1.5, "a\"b\n", true),
+        "e", Map.of(), "n", List.of())));
+    assertEquals(Map.of("k", List.of(1.5, "a\"b\n", true), "e", Map.of(), "n", List.of()), back);
   }
 }
