@@ -41,6 +41,9 @@ public final class ConfigSpace {
 
   private final ConfigLayout layout;
   /** Reset values: the layout's chunks, or private copies where this instance is strapped. */
+  /** Most spin-wait hints between two CAS attempts on one contended dword. */
+  private static final int MAX_BACKOFF = 64;
+
   private int[][] resetImage;
   /** The published state; identical to {@link #resetImage} until the first write. */
   private volatile int[][] live;
@@ -103,21 +106,26 @@ public final class ConfigSpace {
     int clear = layout.w1cmask(index) & bytes & val;
     int[][] top = live;
     int word = index & CHUNK_MASK;
-    int oldDword = (int) WORD.getAcquire(
-        (int[]) CHUNK.getAcquire(top, index >>> ConfigLayout.CHUNK_SHIFT), word);
+    int c = index >>> ConfigLayout.CHUNK_SHIFT;
+    int[] chunk = (int[]) CHUNK.getAcquire(top, c);
+    int oldDword = (int) WORD.getAcquire(chunk, word);
     int newDword = ((oldDword & ~writable) | (val & writable)) & ~clear;
     if (newDword != oldDword) {
       // Only a write that changes something gets a private chunk: a no-op write (Command
-      // written back unchanged, an RW1C clear of bits already clear) copies nothing.
-      top = ownedTop();
-      int[] chunk = ownedChunk(top, index >>> ConfigLayout.CHUNK_SHIFT);
+      // written back unchanged, an RW1C clear of bits already clear) copies nothing. Once the
+      // chunk is private (the steady state) the value already read starts the CAS loop: under
+      // contention every extra load of the dword is one more transfer of its cache line.
+      if (top == resetImage || chunk == resetImage[c]) {
+        top = ownedTop();
+        chunk = ownedChunk(top, c);
+        oldDword = (int) WORD.getAcquire(chunk, word);
+      }
       if (writable == 0) {
         // Clear-only (an RW1C write): one atomic AND, no retry loop.
         oldDword = (int) WORD.getAndBitwiseAnd(chunk, word, ~clear);
         newDword = oldDword & ~clear;
       } else {
-        oldDword = (int) WORD.getAcquire(chunk, word);
-        while (true) {
+        for (int backoff = 1; ; backoff = Math.min(backoff << 1, MAX_BACKOFF)) {
           newDword = ((oldDword & ~writable) | (val & writable)) & ~clear;
           if (newDword == oldDword) {
             break;
@@ -127,7 +135,11 @@ public final class ConfigSpace {
             break;
           }
           oldDword = witness;
-          Thread.onSpinWait(); // contended: let the other writer finish its line ownership
+          // Contended: step back, longer each time, so the other writer completes its
+          // read-CAS pair while it holds the line instead of both losing it to each other.
+          for (int i = 0; i < backoff; i++) {
+            Thread.onSpinWait();
+          }
         }
       }
     }
