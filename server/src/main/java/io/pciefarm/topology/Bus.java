@@ -13,13 +13,23 @@ public final class Bus {
   private final Hierarchy hierarchy;
   private final PciFunction bridge;
   private final int index;
+  /** Bridges between the root bus and this one: the root bus is 0. */
+  private final int depth;
   /** Functions by devfn; sized to the highest devfn present + 1, replaced whole on change. */
   private volatile PciFunction[] byDevfn = new PciFunction[0];
+  /** The bridges among them, in devfn order: what routing walks. Replaced whole on change. */
+  private volatile PciFunction[] bridges = new PciFunction[0];
 
   Bus(Hierarchy hierarchy, PciFunction bridge, int index) {
     this.hierarchy = hierarchy;
     this.bridge = bridge;
     this.index = index;
+    this.depth = bridge == null ? 0 : bridge.bus().depth() + 1;
+  }
+
+  /** Bridges between the root bus and this bus: 0 for the root bus. */
+  public int depth() {
+    return depth;
   }
 
   public Hierarchy hierarchy() {
@@ -57,6 +67,14 @@ public final class Bus {
     return Collections.unmodifiableList(out);
   }
 
+  /**
+   * The bridges on this bus in devfn order (shared: callers must not modify it). Lock-free and
+   * allocation-free, for routing recomputes.
+   */
+  PciFunction[] bridges() {
+    return bridges;
+  }
+
   /** True when any function of device number {@code device} is on this bus. */
   public boolean hasDevice(int device) {
     for (int fn = 0; fn < 8; fn++) {
@@ -77,6 +95,7 @@ public final class Bus {
     }
     next[devfn] = f;
     byDevfn = next;
+    bridges = bridgesOf(next);
   }
 
   /** Removes every function of {@code device} (hot-plug removal); publishes a new array. */
@@ -89,6 +108,29 @@ public final class Bus {
       }
     }
     byDevfn = next;
+    bridges = bridgesOf(next);
+  }
+
+  /** Rebuilds the bridge array after a function on this bus became a bridge. */
+  synchronized void bridgesChanged() {
+    bridges = bridgesOf(byDevfn);
+  }
+
+  private static PciFunction[] bridgesOf(PciFunction[] byDevfn) {
+    int n = 0;
+    for (PciFunction f : byDevfn) {
+      if (f != null && f.isBridge()) {
+        n++;
+      }
+    }
+    PciFunction[] out = new PciFunction[n];
+    int i = 0;
+    for (PciFunction f : byDevfn) {
+      if (f != null && f.isBridge()) {
+        out[i++] = f;
+      }
+    }
+    return out;
   }
 
   @Override

@@ -31,6 +31,8 @@ public final class Hierarchy {
       io.pciefarm.ownership.OwnershipObserver.NONE;
   private final Bus root;
   private final List<Bus> buses = new ArrayList<>();
+  /** The deepest bus's {@link Bus#depth}: sizes the routing walk's scratch space. */
+  private int maxDepth;
   /** Copy-on-write: hot-plug adds and removes functions while others iterate. */
   private final List<PciFunction> functions = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** Monotonic: a removed function's index is never reused, so sets of indices stay valid. */
@@ -38,6 +40,10 @@ public final class Hierarchy {
       new java.util.concurrent.atomic.AtomicInteger();
   private final Object routingLock = new Object();
   private volatile Routing routing;
+  /** The thread inside {@link #coalesceRoutingChanges}, or null. Written under routingLock. */
+  private volatile Thread coalescingThread;
+  /** A routing change is waiting for the end of {@link #coalesceRoutingChanges}. */
+  private volatile boolean routingStale;
   private volatile IsolationGroups groups;
   /** Bumped by every change that can regroup (ACS Control, hot-plug); groups carry the version. */
   private final java.util.concurrent.atomic.AtomicLong groupVersion =
@@ -147,7 +153,7 @@ public final class Hierarchy {
         add(f);
         f.config().listener(f);
       }
-      routing = Routing.compute(root, buses);
+      routing = Routing.compute(root, buses.size(), maxDepth);
       groupsChanged();
       return added;
     }
@@ -159,7 +165,7 @@ public final class Hierarchy {
       List<PciFunction> gone = port.secondary().functions();
       port.secondary().detachDevice(0);
       functions.removeAll(gone);
-      routing = Routing.compute(root, buses);
+      routing = Routing.compute(root, buses.size(), maxDepth);
       groupsChanged();
       return gone;
     }
@@ -227,7 +233,20 @@ public final class Hierarchy {
     return g;
   }
 
+  /**
+   * The routing snapshot. On the thread inside {@link #coalesceRoutingChanges} it is brought up
+   * to date first, so what that thread reads (a function's {@link PciFunction#address}) always
+   * reflects its own writes.
+   */
   Routing routing() {
+    if (routingStale && coalescingThread == Thread.currentThread()) {
+      synchronized (routingLock) {
+        if (routingStale) {
+          routingStale = false;
+          routing = Routing.compute(root, buses.size(), maxDepth);
+        }
+      }
+    }
     return routing;
   }
 
@@ -267,10 +286,51 @@ public final class Hierarchy {
         >>> io.pciefarm.spec.PciExpress.SLTCAP_PSN_SHIFT;
   }
 
-  /** Recomputes and publishes routing from the live registers. */
+  /**
+   * Recomputes and publishes routing from the live registers, before returning; inside
+   * {@link #coalesceRoutingChanges} on the calling thread, once at its end instead.
+   */
   public void routingChanged() {
     synchronized (routingLock) {
-      routing = Routing.compute(root, buses);
+      if (coalescingThread == Thread.currentThread()) {
+        routingStale = true;
+        return;
+      }
+      routing = Routing.compute(root, buses.size(), maxDepth);
+    }
+  }
+
+  /**
+   * Runs {@code body} (a burst of register writes, such as restoring saved state after a reset)
+   * with the routing changes it makes published once, when it ends, instead of once per
+   * bus-number or Bridge Control write. Until then other threads route as before the burst, and
+   * this thread sees its own changes ({@link PciFunction#address}). Only one thread per
+   * hierarchy coalesces at a time; a second one, or a nested call, runs {@code body} with
+   * routing published as usual, which is correct, only slower.
+   */
+  public void coalesceRoutingChanges(Runnable body) {
+    Thread me = Thread.currentThread();
+    boolean mine;
+    synchronized (routingLock) {
+      mine = coalescingThread == null;
+      if (mine) {
+        coalescingThread = me;
+      }
+    }
+    if (!mine) {
+      body.run();
+      return;
+    }
+    try {
+      body.run();
+    } finally {
+      synchronized (routingLock) {
+        coalescingThread = null;
+        if (routingStale) {
+          routingStale = false;
+          routing = Routing.compute(root, buses.size(), maxDepth);
+        }
+      }
     }
   }
 
@@ -282,6 +342,7 @@ public final class Hierarchy {
   Bus newBus(PciFunction bridge) {
     Bus b = new Bus(this, bridge, buses.size());
     buses.add(b);
+    maxDepth = Math.max(maxDepth, b.depth());
     return b;
   }
 

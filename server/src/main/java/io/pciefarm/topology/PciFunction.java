@@ -95,6 +95,7 @@ public final class PciFunction implements RegisterListener {
 
   void secondary(Bus secondary) {
     this.secondary = secondary;
+    bus.bridgesChanged(); // it is a bridge from now on
   }
 
   public int devfn() {
@@ -399,8 +400,30 @@ public final class PciFunction implements RegisterListener {
     if (a != null) {
       return a.toString();
     }
-    return String.format("%04x:??:%02x.%d below %s", hierarchy.segment(), deviceNumber(),
-        functionNumber(), upstreamBridge() == null ? "the root bus" : upstreamBridge().describe());
+    // "ssss:??:dd.f below " for each unreachable level, then the first reachable bridge.
+    StringBuilder b = new StringBuilder(40);
+    char[] c = new char[12];
+    PciFunction f = this;
+    while (true) {
+      PciAddress.hex(c, 0, hierarchy.segment(), 4);
+      c[4] = ':';
+      c[5] = '?';
+      c[6] = '?';
+      c[7] = ':';
+      PciAddress.hex(c, 8, f.deviceNumber(), 2);
+      c[10] = '.';
+      c[11] = (char) ('0' + f.functionNumber());
+      b.append(c).append(" below ");
+      PciFunction up = f.upstreamBridge();
+      if (up == null) {
+        return b.append("the root bus").toString();
+      }
+      PciAddress upAddress = up.address();
+      if (upAddress != null) {
+        return b.append(upAddress).toString();
+      }
+      f = up;
+    }
   }
 
   @Override
