@@ -119,7 +119,16 @@ public final class Resets {
    * queued (nothing is reset then); a reset already started runs to its end.
    */
   public CompletableFuture<ResetResult> reset(ResetRequest request, Progress progress) {
-    Decision d = ResetPlanner.decide(hierarchy, request);
+    Decision d;
+    try {
+      d = ResetPlanner.decide(hierarchy, request);
+    } catch (ResetException e) {
+      Job hider = e.kind() == Kind.BAD_TARGET ? hiding(request.target()) : null;
+      if (hider == null) {
+        throw e;
+      }
+      return behind(hider, request, progress);
+    }
     ResetPlanner.checkOwnership(d, request.caller());
     Job job = new Job(request, d, ResetPlanner.report(hierarchy, d),
         progress == null ? Progress.NONE : progress);
@@ -143,6 +152,87 @@ public final class Resets {
       }
     });
     return job.future;
+  }
+
+  /**
+   * The running bus, slot or power reset whose bridge's window (as it was when the reset
+   * started) holds the bus {@code target} names, or null. While such a reset runs, the bridges
+   * below it have lost their bus numbers and nothing routes to the target: it is not missing,
+   * it is busy, as a device under a bus being reset is in Linux (its device lock is held).
+   */
+  private synchronized Job hiding(ResetTarget target) {
+    int bus;
+    if (target instanceof ResetTarget.Function t) {
+      bus = t.address().bus();
+    } else if (target instanceof ResetTarget.Device t) {
+      bus = t.address().bus();
+    } else if (target instanceof ResetTarget.Bus t) {
+      bus = t.number();
+    } else {
+      return null;
+    }
+    for (Job j : running) {
+      if (j.windowLo > 0 && j.windowLo <= bus && bus <= j.windowHi) {
+        return j;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A request whose target a running reset hides: TRY is busy; WAIT plans again once that reset
+   * is over (its saved bus numbers are back, or the target is gone for good and the new plan
+   * says so), within what is left of its deadline. Cancelling the result before then plans
+   * nothing.
+   */
+  private CompletableFuture<ResetResult> behind(Job hider, ResetRequest request,
+      Progress progress) {
+    String what = hider.decision.method().sysfsName() + " reset of "
+        + hider.decision.bridge().describe();
+    if (request.mode() == ResetRequest.Mode.TRY) {
+      throw new ResetException(Kind.BUSY, "busy: " + request.target() + " is below a running "
+          + what + " and unreachable until it ends; try again");
+    }
+    FarmClock clock = hierarchy.timeBase().clock();
+    long since = clock.nanoTime();
+    CompletableFuture<ResetResult> out = new CompletableFuture<>();
+    if (request.deadline() != null) {
+      FarmClock.Cancellable timer = clock.schedule(request.deadline().toNanos(),
+          () -> out.completeExceptionally(new ResetException(Kind.DEADLINE_EXCEEDED, "the reset"
+              + " could not start within its " + request.deadline().toMillis() + " ms deadline: "
+              + request.target() + " was below a running " + what)));
+      out.whenComplete((r, e) -> timer.cancel());
+    }
+    hider.future.whenComplete((ignored, failure) -> {
+      if (out.isDone()) {
+        return; // the caller gave up, or the deadline passed, meanwhile
+      }
+      ResetRequest again = request;
+      if (request.deadline() != null) {
+        long left = Math.max(1, request.deadline().toNanos() - (clock.nanoTime() - since));
+        again = new ResetRequest(request.target(), request.allowed(), request.mode(),
+            Duration.ofNanos(left), request.saveRestore(), request.caller());
+      }
+      try {
+        CompletableFuture<ResetResult> next = reset(again, progress);
+        out.whenComplete((r, e) -> {
+          if (e != null) {
+            next.cancel(false); // given up or timed out: withdraw it if it is still queued
+          }
+        });
+        next.whenComplete((r, e) -> {
+          if (e == null) {
+            out.complete(r);
+          } else {
+            out.completeExceptionally(e instanceof java.util.concurrent.CompletionException
+                && e.getCause() != null ? e.getCause() : e);
+          }
+        });
+      } catch (RuntimeException e) {
+        out.completeExceptionally(e);
+      }
+    });
+    return out;
   }
 
   /** Takes a cancelled request out of the queue, if it is still there. */
@@ -244,6 +334,9 @@ public final class Resets {
     /** Saved state not yet restored; touched only by this job's steps, one at a time. */
     final Map<PciFunction, ConfigState> saved = new IdentityHashMap<>();
     volatile FarmClock.Cancellable queueTimer;
+    /** The bus numbers below {@link Decision#bridge} when the reset started; 0 for none. */
+    volatile int windowLo;
+    volatile int windowHi;
     long giveUpAt;
     int savedSlotControl;
     /** Whether {@link Progress#issued} was called; touched only by this job's steps. */
@@ -281,6 +374,11 @@ public final class Resets {
         giveUpAt = request.deadline() == null ? now + timeout
             : now + Math.min(timeout, request.deadline().toNanos());
         progress.started();
+        PciFunction bridge = decision.bridge();
+        if (bridge != null) {
+          windowHi = bridge.subordinateBusNumber();
+          windowLo = bridge.secondaryBusNumber(); // last: hiding() reads it first
+        }
         if (request.saveRestore()) {
           for (PciFunction f : decision.affected()) {
             saved.put(f, ConfigState.save(f.config()));
@@ -383,6 +481,10 @@ public final class Resets {
    * that are back, until all are ready or time is up.
    */
     private void awaitReady(Runnable beforeFinish) {
+      if (!saved.isEmpty()) {
+        // One routing publish for the whole restore, not one per bridge's bus numbers.
+        hierarchy.coalesceRoutingChanges(this::restoreSettled);
+      }
       long now = clock().nanoTime();
       long next = Long.MAX_VALUE;
       boolean unknown = false;
@@ -419,6 +521,18 @@ public final class Resets {
       long at = unknown ? now + Math.max(hierarchy.scaledNanos(POLL), 1_000L) : next;
       at = Math.max(Math.min(at, giveUpAt), now + 1_000L);
       clock().schedule(at - now, () -> awaitReady(beforeFinish));
+    }
+
+    /** Restores the saved state of every function that is back, parents first. */
+    private void restoreSettled() {
+      for (PciFunction f : decision.affected()) {
+        if (f.settled()) {
+          ConfigState state = saved.remove(f);
+          if (state != null) {
+            state.restore(f.config());
+          }
+        }
+      }
     }
 
     private void complete(List<PciFunction> notReady, Runnable beforeFinish) {

@@ -160,6 +160,66 @@ class ResetsTest {
     assertEquals(new Resets.Stats(3, 3, 0, 0), x.h.resets().stats());
   }
 
+  /** A bus reset of the whole switch (root port 00:05.0, bus 5) that restores, held by the clock. */
+  private CompletableFuture<ResetResult> switchReset(boolean saveRestore) {
+    CompletableFuture<ResetResult> f = x.h.resets().reset(new ResetRequest(new ResetTarget.Bus(5),
+        MethodSet.LINK, ResetRequest.Mode.WAIT, null, saveRestore, Owner.HOST));
+    assertEquals(0xFFFF, x.h.read(8, 0, 0, 0, 2), "the drive is unreachable during the reset");
+    return f;
+  }
+
+  @Test
+  void aTargetHiddenByARunningBusResetIsBusyNotMissing() throws Exception {
+    CompletableFuture<ResetResult> bus = switchReset(true);
+    ResetException busy = assertThrows(ResetException.class, () -> x.h.resets().reset(
+        new ResetRequest(fn("0000:08:00.0"), MethodSet.FUNC, ResetRequest.Mode.TRY, null, false,
+            Owner.HOST)));
+    assertEquals(Kind.BUSY, busy.kind());
+    assertTrue(busy.getMessage().contains("below a running bus reset of 0000:00:05.0"),
+        busy.getMessage());
+    // WAIT: planned again once the bus reset has restored the bus numbers.
+    CompletableFuture<ResetResult> flr = x.h.resets().reset(request(fn("0000:08:00.0"), "flr"));
+    CompletableFuture<ResetResult> innerBus = x.h.resets().reset(new ResetRequest(
+        new ResetTarget.Bus(6), MethodSet.LINK, ResetRequest.Mode.WAIT, null, true, Owner.HOST));
+    assertFalse(flr.isDone() || innerBus.isDone());
+    assertEquals(new Resets.Stats(1, 0, 0, 1), x.h.resets().stats(), "nothing else started");
+    x.clock.runAll();
+    assertTrue(bus.get().restored());
+    assertEquals(ResetMethod.FLR, flr.get().plan().method());
+    assertEquals(ResetMethod.BUS, innerBus.get().plan().method());
+    assertEquals(new Resets.Stats(3, 3, 0, 0), x.h.resets().stats());
+  }
+
+  @Test
+  void aHiddenTargetThatDoesNotComeBackIsMissingAfterTheReset() {
+    CompletableFuture<ResetResult> bus = switchReset(false);
+    CompletableFuture<ResetResult> flr = x.h.resets().reset(request(fn("0000:08:00.0"), "flr"));
+    x.clock.runAll();
+    assertTrue(bus.isDone());
+    ExecutionException e = assertThrows(ExecutionException.class, flr::get);
+    assertEquals(Kind.BAD_TARGET, ((ResetException) e.getCause()).kind());
+  }
+
+  @Test
+  void waitingForAHiddenTargetEndsAtTheDeadlineOrWhenCancelled() {
+    CompletableFuture<ResetResult> bus = switchReset(true);
+    CompletableFuture<ResetResult> late = x.h.resets().reset(new ResetRequest(
+        fn("0000:08:00.0"), MethodSet.FUNC, ResetRequest.Mode.WAIT, Duration.ofMillis(5), false,
+        Owner.HOST));
+    CompletableFuture<ResetResult> cancelled = x.h.resets().reset(request(fn("0000:07:00.0"),
+        "flr"));
+    cancelled.cancel(false);
+    x.advance(5);
+    ExecutionException e = assertThrows(ExecutionException.class, late::get);
+    assertEquals(Kind.DEADLINE_EXCEEDED, ((ResetException) e.getCause()).kind());
+    assertTrue(e.getCause().getMessage().contains("was below a running bus reset"),
+        e.getCause().getMessage());
+    x.clock.runAll();
+    assertTrue(bus.isDone());
+    assertEquals(new Resets.Stats(1, 1, 0, 0), x.h.resets().stats(),
+        "neither the late nor the cancelled request started");
+  }
+
   @Test
   void waitingRequestGivesUpAtItsDeadline() {
     x.h.resets().reset(request(new ResetTarget.Bus(6), "bus"));
