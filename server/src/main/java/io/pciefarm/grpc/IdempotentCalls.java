@@ -71,14 +71,36 @@ public final class IdempotentCalls {
 
   private record Key(String tenant, String rpc, String requestId) {}
 
-  /** The first call with a key: its request, and its outcome once known. */
+  /**
+   * The first call with a key: its request, and its outcome once known. Protobuf requests and
+   * results are kept serialized ({@link Compact}): up to 100,000 outcomes live for minutes, and
+   * one byte array each, instead of a tree of message and string objects, is what keeps a reset
+   * storm with request ids from spending its CPU in the garbage collector's marking.
+   */
   private static final class Entry {
     final Object request;
     final CompletableFuture<Object> outcome = new CompletableFuture<>();
 
     Entry(Object request) {
-      this.request = request;
+      this.request = compact(request);
     }
+  }
+
+  /** A protobuf message kept as its bytes, and the parser that brings it back. */
+  private record Compact(com.google.protobuf.Parser<?> parser, com.google.protobuf.ByteString bytes) {
+    Object expand() {
+      try {
+        return parser.parseFrom(bytes);
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalStateException("a remembered outcome no longer parses", e);
+      }
+    }
+  }
+
+  /** {@code o} as remembered: a message as its bytes, anything else as it is. */
+  private static Object compact(Object o) {
+    return o instanceof com.google.protobuf.Message m
+        ? new Compact(m.getParserForType(), m.toByteString()) : o;
   }
 
   /** A failed outcome, kept as the status (with trailers, e.g. PreconditionFailure details). */
@@ -135,7 +157,7 @@ public final class IdempotentCalls {
       CompletableFuture<T> f = start(work);
       f.whenComplete((value, error) -> {
         if (error == null) {
-          mine.outcome.complete(value);
+          mine.outcome.complete(compact(value));
           return;
         }
         StatusRuntimeException s = Statuses.toStatus(error);
@@ -144,9 +166,17 @@ public final class IdempotentCalls {
         }
         mine.outcome.complete(new Failure(s.getStatus(), s.getTrailers()));
       });
-      return outcome(mine, requestId, false, null);
+      // The first caller gets the work's own result (not a parsed copy), through a dependent
+      // future: cancelling it must not cancel the work.
+      return f.handle((value, error) -> {
+        if (error == null) {
+          return value;
+        }
+        StatusRuntimeException s = Statuses.toStatus(error);
+        throw failure(new Failure(s.getStatus(), s.getTrailers()), requestId, false);
+      });
     }
-    if (request != null && first.request != null && !request.equals(first.request)) {
+    if (request != null && first.request != null && !compact(request).equals(first.request)) {
       return CompletableFuture.failedFuture(Statuses.invalidArgument("request_id",
           "request_id " + Requests.quote(requestId) + " was used for a different request;"
               + " a new request needs a new id"));
@@ -162,7 +192,7 @@ public final class IdempotentCalls {
         throw failure(failure, requestId, replay);
       }
       @SuppressWarnings("unchecked")
-      T value = (T) o;
+      T value = (T) (o instanceof Compact c ? c.expand() : o);
       return replay && asReplay != null ? asReplay.apply(value) : value;
     });
   }

@@ -59,6 +59,36 @@ class IdempotentCallsTest {
   }
 
   @Test
+  void protobufRequestsAndResultsAreRememberedAsTheirBytesAndComeBackEqual() throws Exception {
+    WriteRequest req = WriteRequest.newBuilder().setAddress("0001:03:00.0").setOffset(0x3c)
+        .setWidth(io.pciefarm.proto.v1.Width.WIDTH_BYTE).setValue(7).setRequestId("id")
+        .build();
+    WriteRequest result = req.toBuilder().setValue(9).build(); // any message will do
+    CompletableFuture<WriteRequest> first = calls.once(ALICE, "rpc", "id", req, () -> {
+      runs.incrementAndGet();
+      return CompletableFuture.completedFuture(result);
+    }, null);
+    assertSame(result, first.get(), "the first caller gets the work's own object");
+    WriteRequest replay = calls.once(ALICE, "rpc", "id", req.toBuilder().build(),
+        () -> CompletableFuture.<WriteRequest>completedFuture(null), null).get();
+    assertEquals(result, replay, "an equal message, parsed back from the remembered bytes");
+    assertEquals(1, runs.get());
+    assertEquals(Status.Code.INVALID_ARGUMENT, code(calls.once(ALICE, "rpc", "id",
+        req.toBuilder().setValue(8).build(),
+        () -> CompletableFuture.<WriteRequest>completedFuture(null), null)), "a different request with the same id, compared as bytes");
+  }
+
+  @Test
+  void cancellingTheFirstCallersFutureDoesNotCancelTheWork() throws Exception {
+    CompletableFuture<String> work = new CompletableFuture<>();
+    CompletableFuture<String> first = calls.once(ALICE, "rpc", "id", () -> work);
+    first.cancel(false);
+    assertFalse(work.isCancelled());
+    work.complete("done");
+    assertEquals("done", calls.once(ALICE, "rpc", "id", counting("never")).get());
+  }
+
+  @Test
   void concurrentDuplicatesJoinTheFirstWithoutRunning() throws Exception {
     CompletableFuture<String> slow = new CompletableFuture<>();
     CompletableFuture<String> first = calls.once(ALICE, "rpc", "id", () -> {
