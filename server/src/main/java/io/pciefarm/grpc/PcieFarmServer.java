@@ -82,6 +82,12 @@ public final class PcieFarmServer implements AutoCloseable {
   public static final String VERSION = "pciefarm 0.1.0";
 
   /** Accesses per batch unless configured otherwise. */
+  /**
+   * Calls waiting for a farm worker before the server sheds load: deep enough for 10,000 clients
+   * that start at once (each task is a few hundred bytes while queued), so only real overload
+   * gets RESOURCE_EXHAUSTED.
+   */
+  public static final int DEFAULT_WORKER_QUEUE = 16_384;
   public static final int DEFAULT_MAX_BATCH_ACCESSES = 4096;
   /** Inbound message size unless configured otherwise: 4 MiB, gRPC's own default. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
@@ -436,7 +442,7 @@ public final class PcieFarmServer implements AutoCloseable {
     private int maxBatchAccesses = DEFAULT_MAX_BATCH_ACCESSES;
     private int maxStreamsPerConnection = DEFAULT_MAX_STREAMS_PER_CONNECTION;
     private int workerThreads = 2;
-    private int workerQueue = 64;
+    private int workerQueue = DEFAULT_WORKER_QUEUE;
     private ExecutorService farmExecutor;
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int maxEventBuffer = EventServiceImpl.DEFAULT_MAX_BUFFER;
@@ -526,7 +532,12 @@ public final class PcieFarmServer implements AutoCloseable {
       return this;
     }
 
-    /** Threads and queue length of the farm worker pool (default 2 and 64). */
+    /**
+     * Threads and queue length of the farm worker pool (default 2 and
+     * {@value PcieFarmServer#DEFAULT_WORKER_QUEUE}). A task is one call's planning step, a few
+     * microseconds; a waiting reset holds no task. Beyond the queue, calls fail with
+     * RESOURCE_EXHAUSTED.
+     */
     public Builder workers(int threads, int queue) {
       this.workerThreads = positive("worker threads", threads);
       this.workerQueue = positive("worker queue", queue);

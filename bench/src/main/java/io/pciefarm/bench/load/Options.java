@@ -32,7 +32,7 @@ public final class Options {
         --time-scale S         0 = every delay instant, 1 = real time (default 0)
         --server-event-loops N Netty event loops of the server (default: cores)
         --server-max-streams N concurrent calls per connection (default 64, the server's)
-        --server-workers T,Q   farm worker threads and queue (default 2,64, the server's)
+        --server-workers T,Q   farm worker threads and queue (default 2,16384, the server's)
 
       bounds (the run stops at whichever comes first):
         --duration SECONDS     measured time (default 10)
@@ -105,7 +105,7 @@ public final class Options {
   public int serverEventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
   public int serverMaxStreams = 64;
   public int serverWorkerThreads = 2;
-  public int serverWorkerQueue = 64;
+  public int serverWorkerQueue = io.pciefarm.grpc.PcieFarmServer.DEFAULT_WORKER_QUEUE;
   public double durationSeconds = 10;
   public long count = Long.MAX_VALUE;
   public double warmupSeconds = 10;
