@@ -120,14 +120,25 @@ public final class Resets {
    */
   public CompletableFuture<ResetResult> reset(ResetRequest request, Progress progress) {
     Decision d;
-    try {
-      d = ResetPlanner.decide(hierarchy, request);
-    } catch (ResetException e) {
-      Job hider = e.kind() == Kind.BAD_TARGET ? hiding(request.target()) : null;
-      if (hider == null) {
-        throw e;
+    for (int attempt = 0; ; attempt++) {
+      long finishedBefore = finishedCount();
+      try {
+        d = ResetPlanner.decide(hierarchy, request);
+        break;
+      } catch (ResetException e) {
+        if (e.kind() != Kind.BAD_TARGET) {
+          throw e;
+        }
+        Job hider = hiding(request.target());
+        if (hider != null) {
+          return behind(hider, request, progress);
+        }
+        // The reset that hid the target may have finished between the plan and the look at
+        // what runs: plan again (a few times at most) before calling the target missing.
+        if (attempt >= 3 || finishedCount() == finishedBefore) {
+          throw e;
+        }
       }
-      return behind(hider, request, progress);
     }
     ResetPlanner.checkOwnership(d, request.caller());
     Job job = new Job(request, d, ResetPlanner.report(hierarchy, d),
@@ -249,6 +260,10 @@ public final class Resets {
       t.cancel();
     }
     toStart.forEach(Job::start);
+  }
+
+  private synchronized long finishedCount() {
+    return finished;
   }
 
   /** Resets started and finished so far, and requests queued and running now. */
