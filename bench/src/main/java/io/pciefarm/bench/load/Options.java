@@ -36,7 +36,8 @@ public final class Options {
 
       bounds (the run stops at whichever comes first):
         --duration SECONDS     measured time (default 10)
-        --count N              measured operations (default: no bound)
+        --count N              measured operations (default: no bound); operations the
+                               clients issued as the warm-up ended may add one per client
         --warmup SECONDS       unmeasured time before, for the JIT (default 10; on a busy
                                2-core machine C2 needs that long: with 3 s the CPU per call
                                measured 10x higher)
