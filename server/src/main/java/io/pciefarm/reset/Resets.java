@@ -508,13 +508,7 @@ public final class Resets {
         // Wait for the settle step itself, not just its time: the next reset of this function
         // must not start before the engine has reported this one finished.
         if (f.settled()) {
-          // Restore as soon as a function is back, parents first (affected is depth-first):
-          // a port's restored Slot Control may be what powers the card below it.
-          ConfigState state = saved.remove(f);
-          if (state != null) {
-            state.restore(f.config());
-          }
-          continue;
+          continue; // back, and restored above
         }
         waiting.add(f);
         if (f.neverReady()) {
@@ -538,7 +532,11 @@ public final class Resets {
       clock().schedule(at - now, () -> awaitReady(beforeFinish));
     }
 
-    /** Restores the saved state of every function that is back, parents first. */
+    /**
+     * Restores the saved state of every function that is back, as soon as it is back, parents
+     * first (affected is depth-first): a port's restored Slot Control may be what powers the
+     * card below it, which then settles within this same pass.
+     */
     private void restoreSettled() {
       for (PciFunction f : decision.affected()) {
         if (f.settled()) {

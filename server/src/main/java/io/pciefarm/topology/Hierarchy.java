@@ -153,7 +153,7 @@ public final class Hierarchy {
         add(f);
         f.config().listener(f);
       }
-      routing = Routing.compute(root, buses.size(), maxDepth);
+      routing = computeRouting();
       groupsChanged();
       return added;
     }
@@ -165,7 +165,7 @@ public final class Hierarchy {
       List<PciFunction> gone = port.secondary().functions();
       port.secondary().detachDevice(0);
       functions.removeAll(gone);
-      routing = Routing.compute(root, buses.size(), maxDepth);
+      routing = computeRouting();
       groupsChanged();
       return gone;
     }
@@ -243,7 +243,7 @@ public final class Hierarchy {
       synchronized (routingLock) {
         if (routingStale) {
           routingStale = false;
-          routing = Routing.compute(root, buses.size(), maxDepth);
+          routing = computeRouting();
         }
       }
     }
@@ -296,7 +296,7 @@ public final class Hierarchy {
         routingStale = true;
         return;
       }
-      routing = Routing.compute(root, buses.size(), maxDepth);
+      routing = computeRouting();
     }
   }
 
@@ -328,10 +328,15 @@ public final class Hierarchy {
         coalescingThread = null;
         if (routingStale) {
           routingStale = false;
-          routing = Routing.compute(root, buses.size(), maxDepth);
+          routing = computeRouting();
         }
       }
     }
+  }
+
+  /** Routing from the live registers now; callers hold routingLock and publish it. */
+  private Routing computeRouting() {
+    return Routing.compute(root, buses.size(), maxDepth);
   }
 
   /** Invalidates the cached groups; the next {@link #groups()} recomputes them. */

@@ -50,11 +50,24 @@ public record PciAddress(int segment, int bus, int device, int function) impleme
   /** {@code DDDD:BB:DD.F}, lower-case hex, as lspci -D prints it. */
   @Override
   public String toString() {
-    // By hand: String.format costs ~70x more, and reset plans name every function they reach.
+    return text(segment, bus, device, function);
+  }
+
+  /**
+   * {@code DDDD:BB:DD.F}, or {@code DDDD:??:DD.F} for a negative {@code bus} (a function no bus
+   * number reaches). By hand: String.format costs ~70x more, and reset plans name every
+   * function they reach.
+   */
+  static String text(int segment, int bus, int device, int function) {
     char[] c = new char[12];
     hex(c, 0, segment, 4);
     c[4] = ':';
-    hex(c, 5, bus, 2);
+    if (bus < 0) {
+      c[5] = '?';
+      c[6] = '?';
+    } else {
+      hex(c, 5, bus, 2);
+    }
     c[7] = ':';
     hex(c, 8, device, 2);
     c[10] = '.';
@@ -63,7 +76,7 @@ public record PciAddress(int segment, int bus, int device, int function) impleme
   }
 
   /** Writes the low {@code digits} hex digits of {@code value} at {@code at}, lower case. */
-  static void hex(char[] c, int at, int value, int digits) {
+  private static void hex(char[] c, int at, int value, int digits) {
     for (int i = digits - 1; i >= 0; i--) {
       c[at + i] = Character.forDigit(value & 0xF, 16);
       value >>>= 4;

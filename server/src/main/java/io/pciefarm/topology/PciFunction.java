@@ -402,18 +402,10 @@ public final class PciFunction implements RegisterListener {
     }
     // "ssss:??:dd.f below " for each unreachable level, then the first reachable bridge.
     StringBuilder b = new StringBuilder(40);
-    char[] c = new char[12];
     PciFunction f = this;
     while (true) {
-      PciAddress.hex(c, 0, hierarchy.segment(), 4);
-      c[4] = ':';
-      c[5] = '?';
-      c[6] = '?';
-      c[7] = ':';
-      PciAddress.hex(c, 8, f.deviceNumber(), 2);
-      c[10] = '.';
-      c[11] = (char) ('0' + f.functionNumber());
-      b.append(c).append(" below ");
+      b.append(PciAddress.text(hierarchy.segment(), -1, f.deviceNumber(), f.functionNumber()))
+          .append(" below ");
       PciFunction up = f.upstreamBridge();
       if (up == null) {
         return b.append("the root bus").toString();
