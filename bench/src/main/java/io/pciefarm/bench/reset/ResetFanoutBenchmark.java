@@ -57,9 +57,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       one routing recompute, in the state between resets: bus numbers below the port at 0, on
  *       the twin),
  *       {@code routingRepublishEnumerated} (the same on an identical hierarchy as enumerated,
- *       never reset: every bridge routes), {@code routingPrototype} ({@link RoutingPrototype}
- *       on that enumerated hierarchy, a one-pass recompute checked to give the same table) and
- *       {@code subtree} ({@link Hierarchy#subtree}).
+ *       never reset: every bridge routes) and {@code subtree} ({@link Hierarchy#subtree}).
+ *       (The one-pass routing prototype once measured here is the server's
+ *       {@code Routing.compute} since {@code c7b7f7a}.)
  * </ul>
  * Set-up checks that exactly {@code n} functions are below the port and that one reset starts
  * and finishes every one of them (on a twin hierarchy, so the one measured starts enumerated);
@@ -88,7 +88,6 @@ public class ResetFanoutBenchmark {
   private ResetRequest busRequestSaveRestore;
   private Hierarchy enumerated;
   private Hierarchy afterReset;
-  private RoutingPrototype prototype;
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -107,10 +106,6 @@ public class ResetFanoutBenchmark {
     enumerated = HierarchyBuilder.build(
         FanoutTopology.spec(FanoutTopology.Shape.valueOf(shape), n),
         new TimeBase(new ManualClock(), 0.0));
-    prototype = new RoutingPrototype(enumerated);
-    if (!prototype.matches(enumerated) || !new RoutingPrototype(afterReset).matches(afterReset)) {
-      throw new IllegalStateException("the routing prototype disagrees with the server");
-    }
     System.out.printf("%n%s: %d functions below %s, %d links, %d buses in the hierarchy%n",
         hierarchy.name(), below.size(), port, FanoutTopology.links(hierarchy, port),
         hierarchy.buses().size());
@@ -193,11 +188,6 @@ public class ResetFanoutBenchmark {
   @Benchmark
   public void routingRepublishEnumerated() {
     enumerated.routingChanged();
-  }
-
-  @Benchmark
-  public Object routingPrototype() {
-    return prototype.compute();
   }
 
   @Benchmark
