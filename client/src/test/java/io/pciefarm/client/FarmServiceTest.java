@@ -140,6 +140,44 @@ class FarmServiceTest extends LiveServer {
     expect(Status.Code.NOT_FOUND, () -> client(via).hierarchy("test-bad").info());
   }
 
+  /** A function listed twice is refused before the engine builds anything. */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void duplicateFunctionNumbersAreInvalidArgument(Via via) {
+    String name = "test-dup-fn-" + via.name().toLowerCase();
+    HierarchySpec bad = HierarchySpec.newBuilder().setName(name).setSegment(0x310)
+        .addDevices(DeviceSpec.newBuilder().setDevice(1).setModel("root-port-acs")
+            .addChildren(DeviceSpec.newBuilder().setDevice(0).setModel("gpu")
+                .addFunctions(0).addFunctions(0)))
+        .build();
+    PcieFarmException e = expect(Status.Code.INVALID_ARGUMENT,
+        () -> client(via).createHierarchy(bad));
+    assertTrue(e.getMessage().startsWith("devices[0].children[0]"), e.getMessage());
+    assertTrue(e.getMessage().contains("function 0 is listed twice"), e.getMessage());
+    assertEquals(List.of("spec.devices[0].children[0] (device 0, model 'gpu')"), e.badFields());
+    expect(Status.Code.NOT_FOUND, () -> client(via).hierarchy(name).info());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void invalidTimingsAreInvalidArgument(Via via) {
+    String name = "test-timing-" + via.name().toLowerCase();
+    HierarchySpec slow = small(name, 0x320).toBuilder().setSlotCommandMs(-1).build();
+    PcieFarmException e = expect(Status.Code.INVALID_ARGUMENT,
+        () -> client(via).createHierarchy(slow));
+    assertEquals(List.of("spec.slotCommandMs"), e.badFields());
+    assertTrue(e.getMessage().contains("-1.0 ms must be a finite number >= 0"), e.getMessage());
+    HierarchySpec scaled = small(name, 0x320).toBuilder().setTimeScale(Double.NaN).build();
+    e = expect(Status.Code.INVALID_ARGUMENT, () -> client(via).createHierarchy(scaled));
+    assertEquals(List.of("spec.timeScale"), e.badFields());
+    assertTrue(e.getMessage().contains("time scale NaN must be a finite number >= 0"),
+        e.getMessage());
+    expect(Status.Code.NOT_FOUND, () -> client(via).hierarchy(name).info());
+    // nothing was left behind: the segment is free
+    assertEquals(0x320, client(via).createHierarchy(small(name, 0x320)).segment());
+    client(via).deleteHierarchy(name);
+  }
+
   @ParameterizedTest
   @EnumSource(Via.class)
   void missingFieldsAreInvalidArgument(Via via) {

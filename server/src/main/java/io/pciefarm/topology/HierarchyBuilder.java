@@ -62,6 +62,11 @@ public final class HierarchyBuilder {
       throw new TopologyException(Kind.BAD_VALUE, "timeScale", "time scale "
           + spec.getTimeScale() + " must be a finite number >= 0 (0 instant, 1 real time)");
     }
+    if (spec.hasSlotCommandMs()
+        && (!(spec.getSlotCommandMs() >= 0) || Double.isInfinite(spec.getSlotCommandMs()))) {
+      throw new TopologyException(Kind.BAD_VALUE, "slotCommandMs", "slot command latency "
+          + spec.getSlotCommandMs() + " ms must be a finite number >= 0");
+    }
     HierarchyBuilder b = new HierarchyBuilder(spec, timeBase);
     b.placeAll(b.hierarchy.rootBus(), null, spec.getDevicesList(), "devices");
     b.numberAutoSlots();
@@ -70,10 +75,7 @@ public final class HierarchyBuilder {
     }
     b.hierarchy.activate();
     if (spec.hasSlotCommandMs()) {
-      if (!(spec.getSlotCommandMs() >= 0) || Double.isInfinite(spec.getSlotCommandMs())) {
-        throw new TopologyException(Kind.BAD_VALUE, "slotCommandMs", "slot command latency "
-            + spec.getSlotCommandMs() + " ms must be a finite number >= 0");
-      }
+      // Math.round saturates: a huge latency becomes "never", not an overflow.
       b.hierarchy.hotPlug().commandLatency(java.time.Duration.ofNanos(
           Math.round(spec.getSlotCommandMs() * 1e6)));
     }
@@ -168,7 +170,12 @@ public final class HierarchyBuilder {
   private void place(Bus bus, DeviceSpec d, DeviceModel model, String at, String place) {
     List<Integer> present = model.functionNumbers();
     if (!d.getFunctionsList().isEmpty()) {
+      Set<Integer> listed = new HashSet<>();
       for (int fn : d.getFunctionsList()) {
+        if (!listed.add(fn)) {
+          throw new TopologyException(Kind.DUPLICATE_ADDRESS, place, "function " + fn
+              + " is listed twice in functions " + d.getFunctionsList());
+        }
         if (!present.contains(fn)) {
           throw new TopologyException(Kind.BAD_VALUE, place, "model '" + model.name()
               + "' has no function " + fn + "; it has " + present);
