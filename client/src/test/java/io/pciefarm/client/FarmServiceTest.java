@@ -19,6 +19,11 @@ import io.pciefarm.proto.v1.FunctionInfo;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.TopologySnapshot;
+import io.pciefarm.spec.CapabilityId;
+import io.pciefarm.spec.ExtendedCapabilities;
+import io.pciefarm.spec.Header;
+import io.pciefarm.spec.PciExpress;
+import io.pciefarm.spec.Type1;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciFunction;
 import io.pciefarm.topology.TopologyTree;
@@ -102,6 +107,57 @@ class FarmServiceTest extends LiveServer {
     PcieFarmException gone = expect(Status.Code.NOT_FOUND,
         () -> c.function(String.format("%04x:01:00.0", segment)).readWord(0));
     assertTrue(gone.getMessage().contains(String.format("%04x", segment)), gone.getMessage());
+  }
+
+  /**
+   * CreateHierarchy with {@code unprogrammed}: the client sees the machine as reset left it and
+   * enumerates it itself over Config Read/Write.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void unprogrammedHierarchyIsLeftForTheClientToEnumerate(Via via) {
+    PcieFarmClient c = client(via);
+    String name = "test-unprogrammed-" + via.name().toLowerCase();
+    int segment = via == Via.TCP ? 0x330 : 0x331;
+    HierarchyHandle h = c.createHierarchy(small(name, segment).toBuilder().setUnprogrammed(true)
+        .build());
+    try {
+      Hierarchy engine = server.farm().get(name);
+      PciFunction port = engine.rootBus().function(1 << 3);
+      int acs = port.model().layout().extendedCapability(CapabilityId.EXT_ACS);
+      int exp = port.model().layout().capability(CapabilityId.EXP);
+
+      TopologySnapshot t = h.topology();
+      assertEquals(String.format("-+-[0000:00]-\n \\-[%04x:00]---01.0--\n", segment),
+          t.getTree());
+      FunctionInfo portInfo = t.getFunctions(0);
+      FunctionInfo nvmeInfo = t.getFunctions(1);
+      assertEquals(String.format("%04x:00:01.0", segment), portInfo.getAddress());
+      assertEquals(0, portInfo.getSecondaryBus());
+      assertFalse(nvmeInfo.getReachable(), nvmeInfo.toString());
+      assertEquals("", nvmeInfo.getAddress());
+      assertEquals(portInfo.getIsolationGroup(), nvmeInfo.getIsolationGroup(),
+          "ACS off: the drive shares its root port's group");
+
+      FunctionHandle rp = h.function("00:01.0");
+      assertEquals(0, rp.readWord(Header.COMMAND));
+      assertEquals(0, rp.readDword(Type1.PRIMARY_BUS) & 0xFF_FFFF, "bus numbers");
+      assertEquals(0, rp.readDword(Type1.MEMORY_BASE), "memory window at reset");
+      assertEquals(0, rp.readWord(acs + ExtendedCapabilities.ACS_CONTROL));
+      assertEquals(0, rp.readWord(exp + PciExpress.ROOT_CONTROL) & PciExpress.RTCTL_RRS_SVE);
+      assertEquals(0xFFFF, h.function("01:00.0").readWord(0), "nothing routes to bus 1 yet");
+
+      // The client numbers the bus, as an OS scan does; the drive appears, unassigned.
+      assertTrue(rp.writeDword(Type1.PRIMARY_BUS, 0x01_01_00));
+      FunctionHandle nvme = h.function("01:00.0");
+      assertEquals(0x144d, nvme.readWord(0));
+      assertEquals(0, nvme.readWord(Header.COMMAND));
+      assertEquals(0, nvme.readDword(Header.BAR0) & ~0xF, "BAR0 unassigned");
+      assertEquals(0, nvme.readDword(Header.BAR0 + 4), "BAR0 upper dword");
+      assertTrue(h.topology().getFunctions(1).getReachable());
+    } finally {
+      c.deleteHierarchy(name);
+    }
   }
 
   @ParameterizedTest
