@@ -18,6 +18,7 @@ import io.pciefarm.proto.v1.FarmServiceGrpc;
 import io.pciefarm.proto.v1.FunctionInfo;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.NotAssignableReason;
 import io.pciefarm.proto.v1.TopologySnapshot;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.ExtendedCapabilities;
@@ -265,6 +266,8 @@ class FarmServiceTest extends LiveServer {
   @ParameterizedTest
   @EnumSource(Via.class)
   void topologyMatchesTheEngine(Via via) {
+    java.util.Set<NotAssignableReason> codes =
+        java.util.EnumSet.noneOf(NotAssignableReason.class);
     for (Hierarchy h : server.farm().list()) {
       if (h.name().startsWith("test-")) {
         continue;
@@ -288,7 +291,11 @@ class FarmServiceTest extends LiveServer {
         assertEquals(Hierarchy.physicalSlot(engine), f.getSlot());
         Assignability as = Assignability.of(engine);
         assertEquals(as.assignable(), f.getAssignable());
-        assertEquals(as.reasons().size(), f.getNotAssignableReasonsCount());
+        assertEquals(as.reasons().stream().map(Assignability.Problem::detail).toList(),
+            f.getNotAssignableReasonsList());
+        assertEquals(as.reasons().stream().map(p -> code(p.reason())).toList(),
+            f.getNotAssignableReasonCodesList());
+        codes.addAll(f.getNotAssignableReasonCodesList());
         if (engine.isBridge()) {
           assertEquals(engine.secondaryBusNumber(), f.getSecondaryBus());
         }
@@ -297,9 +304,85 @@ class FarmServiceTest extends LiveServer {
           .toList();
       assertEquals(addresses.stream().sorted().toList(), addresses, "address order");
     }
+    // The default farm shows every reason but a group shared with the host (for that one see
+    // acsControlWritesRegroupWhatFunctionInfoReports), each with its code.
+    assertEquals(java.util.EnumSet.of(NotAssignableReason.NOT_ASSIGNABLE_REASON_BRIDGE,
+        NotAssignableReason.NOT_ASSIGNABLE_REASON_HOST_DEVICE,
+        NotAssignableReason.NOT_ASSIGNABLE_REASON_SUB_PAGE_BAR,
+        NotAssignableReason.NOT_ASSIGNABLE_REASON_NO_RESET_METHOD), codes);
     // The storage shelf's downstream ports carry their slot numbers; a slot shows up.
     assertTrue(client(via).topology("storage-switch").getFunctionsList().stream()
         .anyMatch(f -> f.getSlot() != 0));
+  }
+
+  /** The wire code of an engine reason, written out so a renamed constant fails here. */
+  private static NotAssignableReason code(Assignability.Reason r) {
+    return switch (r) {
+      case BRIDGE -> NotAssignableReason.NOT_ASSIGNABLE_REASON_BRIDGE;
+      case HOST_DEVICE -> NotAssignableReason.NOT_ASSIGNABLE_REASON_HOST_DEVICE;
+      case GROUP_SHARED_WITH_HOST ->
+          NotAssignableReason.NOT_ASSIGNABLE_REASON_GROUP_SHARED_WITH_HOST;
+      case SUB_PAGE_BAR -> NotAssignableReason.NOT_ASSIGNABLE_REASON_SUB_PAGE_BAR;
+      case NO_RESET_METHOD -> NotAssignableReason.NOT_ASSIGNABLE_REASON_NO_RESET_METHOD;
+    };
+  }
+
+  /**
+   * A Config Write to a root port's ACS Control regroups at once: the drive below the switch
+   * joins the host's boot drive in one group and stops being assignable, with the reason code;
+   * writing the controls back undoes it.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void acsControlWritesRegroupWhatFunctionInfoReports(Via via) {
+    PcieFarmClient c = client(via);
+    String name = "test-acs-" + via.name().toLowerCase();
+    int segment = via == Via.TCP ? 0x340 : 0x341;
+    DeviceSpec.Builder sw = DeviceSpec.newBuilder().setDevice(0).setModel("switch-upstream-port")
+        .addChildren(DeviceSpec.newBuilder().setDevice(0).setModel("switch-downstream-port")
+            .addChildren(DeviceSpec.newBuilder().setDevice(0).setModel("nvme-ssd").setHost(true)))
+        .addChildren(DeviceSpec.newBuilder().setDevice(1).setModel("switch-downstream-port")
+            .addChildren(DeviceSpec.newBuilder().setDevice(0).setModel("nvme-ssd")));
+    HierarchyHandle h = c.createHierarchy(HierarchySpec.newBuilder().setName(name)
+        .setSegment(segment).addDevices(DeviceSpec.newBuilder().setDevice(1)
+            .setModel("root-port-acs").addChildren(sw)).build());
+    try {
+      PciFunction port = server.farm().get(name).rootBus().function(1 << 3);
+      int control = port.model().layout().extendedCapability(CapabilityId.EXT_ACS)
+          + ExtendedCapabilities.ACS_CONTROL;
+      FunctionHandle rp = h.function("00:01.0");
+      int on = rp.readWord(control);
+      assertEquals(ExtendedCapabilities.ACS_ISOLATION, on & ExtendedCapabilities.ACS_ISOLATION);
+      String boot = String.format("%04x:03:00.0", segment);
+      String guest = String.format("%04x:04:00.0", segment);
+
+      FunctionInfo before = info(h, guest);
+      assertTrue(before.getAssignable(), before.toString());
+      assertTrue(before.getIsolationGroup() != info(h, boot).getIsolationGroup());
+
+      assertTrue(rp.writeWord(control, on & ~ExtendedCapabilities.ACS_UF));
+      FunctionInfo after = info(h, guest);
+      assertEquals(info(h, boot).getIsolationGroup(), after.getIsolationGroup());
+      assertEquals(info(h, "00:01.0").getIsolationGroup(), after.getIsolationGroup());
+      assertFalse(after.getAssignable(), after.toString());
+      assertEquals(List.of(NotAssignableReason.NOT_ASSIGNABLE_REASON_GROUP_SHARED_WITH_HOST),
+          after.getNotAssignableReasonCodesList());
+      assertTrue(after.getNotAssignableReasons(0).contains(boot), after.toString());
+
+      assertTrue(rp.writeWord(control, on));
+      FunctionInfo restored = info(h, guest);
+      assertEquals(before.getIsolationGroup(), restored.getIsolationGroup());
+      assertTrue(restored.getAssignable(), restored.toString());
+    } finally {
+      c.deleteHierarchy(name);
+    }
+  }
+
+  private static FunctionInfo info(HierarchyHandle h, String address) {
+    String full = address.length() == 7 ? String.format("%04x:%s", h.segment(), address)
+        : address;
+    return h.topology().getFunctionsList().stream().filter(f -> f.getAddress().equals(full))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + full));
   }
 
   @ParameterizedTest
