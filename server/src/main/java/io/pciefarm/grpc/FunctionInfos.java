@@ -4,6 +4,7 @@ import io.pciefarm.ownership.Assignability;
 import io.pciefarm.proto.v1.FunctionInfo;
 import io.pciefarm.proto.v1.HierarchyInfo;
 import io.pciefarm.proto.v1.HierarchySpec;
+import io.pciefarm.proto.v1.NotAssignableReason;
 import io.pciefarm.proto.v1.PortType;
 import io.pciefarm.proto.v1.ResetMethod;
 import io.pciefarm.reset.ResetSupport;
@@ -78,7 +79,7 @@ final class FunctionInfos {
     Assignability assignability = Assignability.of(f);
     b.setAssignable(assignability.assignable());
     for (Assignability.Problem p : assignability.reasons()) {
-      b.addNotAssignableReasons(p.detail());
+      b.addNotAssignableReasons(p.detail()).addNotAssignableReasonCodes(reason(p.reason()));
     }
     for (io.pciefarm.reset.ResetMethod m : ResetSupport.supported(f)) {
       b.addResetMethods(resetMethod(m));
@@ -113,6 +114,17 @@ final class FunctionInfos {
       case PCI_TO_PCIE_BRIDGE -> PortType.PORT_TYPE_PCI_TO_PCIE_BRIDGE;
       case RC_INTEGRATED_ENDPOINT -> PortType.PORT_TYPE_RC_INTEGRATED_ENDPOINT;
       case RC_EVENT_COLLECTOR -> PortType.PORT_TYPE_RC_EVENT_COLLECTOR;
+    };
+  }
+
+  static NotAssignableReason reason(Assignability.Reason r) {
+    return switch (r) {
+      case BRIDGE -> NotAssignableReason.NOT_ASSIGNABLE_REASON_BRIDGE;
+      case HOST_DEVICE -> NotAssignableReason.NOT_ASSIGNABLE_REASON_HOST_DEVICE;
+      case GROUP_SHARED_WITH_HOST ->
+          NotAssignableReason.NOT_ASSIGNABLE_REASON_GROUP_SHARED_WITH_HOST;
+      case SUB_PAGE_BAR -> NotAssignableReason.NOT_ASSIGNABLE_REASON_SUB_PAGE_BAR;
+      case NO_RESET_METHOD -> NotAssignableReason.NOT_ASSIGNABLE_REASON_NO_RESET_METHOD;
     };
   }
 

@@ -64,7 +64,7 @@ public final class ExtendedCapabilities {
   public static final int ACS_UF = 1 << 4;
   public static final int ACS_EC = 1 << 5;
   public static final int ACS_DT = 1 << 6;
-  /** The controls Linux requires for isolation (REQ_ACS_FLAGS in drivers/pci/pci.h). */
+  /** The controls Linux requires for isolation (REQ_ACS_FLAGS in drivers/iommu/iommu.c). */
   public static final int ACS_ISOLATION = ACS_SV | ACS_RR | ACS_CR | ACS_UF;
 
   /** Alternative Routing-ID Interpretation (000Eh). */

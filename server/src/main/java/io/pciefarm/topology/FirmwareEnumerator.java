@@ -96,38 +96,37 @@ final class FirmwareEnumerator {
   private static void assign(Bus bus, Cursors at) {
     for (PciFunction f : bus.functions()) {
       ConfigSpace c = f.config();
-      boolean io = assignBars(f, at, f.isBridge() ? Type1.ROM_ADDRESS : Type0.ROM_ADDRESS);
+      int decode = assignBars(f, at, f.isBridge() ? Type1.ROM_ADDRESS : Type0.ROM_ADDRESS);
       if (f.isBridge()) {
         assignWindows(f, at);
         c.write(Header.COMMAND, 2, Header.COMMAND_IO | Header.COMMAND_MEMORY
             | Header.COMMAND_MASTER | Header.COMMAND_SERR | Header.COMMAND_PARITY);
       } else {
-        boolean mem = f.model().bars().values().stream().anyMatch(Bar::isMemory);
-        c.write(Header.COMMAND, 2, (mem ? Header.COMMAND_MEMORY : 0)
-            | (io ? Header.COMMAND_IO : 0));
+        c.write(Header.COMMAND, 2, decode);
       }
     }
   }
 
-  /** @return true when an I/O BAR got an address */
-  private static boolean assignBars(PciFunction f, Cursors at, int romOffset) {
-    boolean io = false;
+  /**
+   * @return the Command decode bits for the BARs that got an address: a BAR left at 0 must
+   *     not decode, or the function would answer at address 0
+   */
+  private static int assignBars(PciFunction f, Cursors at, int romOffset) {
+    int decode = 0;
     ConfigSpace c = f.config();
     for (Map.Entry<Integer, Bar> e : f.model().bars().entrySet()) {
       Bar bar = e.getValue();
       int offset = Header.BAR0 + 4 * e.getKey();
       long address;
       switch (bar.kind()) {
-        case IO -> {
-          address = take(at, Pool.IO, bar.size());
-          io |= address >= 0;
-        }
+        case IO -> address = take(at, Pool.IO, bar.size());
         case MEM64 -> address = take(at, bar.prefetchable() ? Pool.PREF : Pool.MEM, bar.size());
         default -> address = take(at, Pool.MEM, bar.size());
       }
       if (address < 0) {
         continue;
       }
+      decode |= bar.isMemory() ? Header.COMMAND_MEMORY : Header.COMMAND_IO;
       c.write(offset, 4, (int) address);
       if (bar.slots() == 2) {
         c.write(offset + 4, 4, (int) (address >>> 32));
@@ -140,7 +139,7 @@ final class FirmwareEnumerator {
         c.write(romOffset, 4, (int) address); // decode stays disabled, as firmware leaves it
       }
     }
-    return io;
+    return decode;
   }
 
   private static void assignWindows(PciFunction bridge, Cursors at) {

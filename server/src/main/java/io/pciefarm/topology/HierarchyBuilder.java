@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import io.pciefarm.time.TimeBase;
 
@@ -28,13 +30,16 @@ public final class HierarchyBuilder {
   private static final int MAX_BUSES = 256;
 
   private final HierarchySpec spec;
+  private final Function<String, Optional<DeviceModel>> models;
   private final Hierarchy hierarchy;
   private final BitSet slotNumbers = new BitSet();
   private final List<PciFunction> autoSlots = new ArrayList<>();
   private int rootPorts;
 
-  private HierarchyBuilder(HierarchySpec spec, TimeBase timeBase) {
+  private HierarchyBuilder(HierarchySpec spec, TimeBase timeBase,
+      Function<String, Optional<DeviceModel>> models) {
     this.spec = spec;
+    this.models = models;
     this.hierarchy = new Hierarchy(spec.getName(), spec.getSegment(), spec.getDescription(),
         timeBase, spec.hasTimeScale() ? spec.getTimeScale() : 1.0);
   }
@@ -50,6 +55,15 @@ public final class HierarchyBuilder {
    * @throws TopologyException naming the place of the first problem
    */
   public static Hierarchy build(HierarchySpec spec, TimeBase timeBase) {
+    return build(spec, timeBase, Catalog::find);
+  }
+
+  /**
+   * Builds with model names resolved by {@code models} rather than the catalog alone: the seam
+   * tests use to place device models the catalog does not ship.
+   */
+  static Hierarchy build(HierarchySpec spec, TimeBase timeBase,
+      Function<String, Optional<DeviceModel>> models) {
     if (!NAME.matcher(spec.getName()).matches()) {
       throw new TopologyException(Kind.BAD_VALUE, "name", "'" + spec.getName()
           + "' is not a hierarchy name: use lower-case words joined by dashes");
@@ -62,7 +76,12 @@ public final class HierarchyBuilder {
       throw new TopologyException(Kind.BAD_VALUE, "timeScale", "time scale "
           + spec.getTimeScale() + " must be a finite number >= 0 (0 instant, 1 real time)");
     }
-    HierarchyBuilder b = new HierarchyBuilder(spec, timeBase);
+    if (spec.hasSlotCommandMs()
+        && (!(spec.getSlotCommandMs() >= 0) || Double.isInfinite(spec.getSlotCommandMs()))) {
+      throw new TopologyException(Kind.BAD_VALUE, "slotCommandMs", "slot command latency "
+          + spec.getSlotCommandMs() + " ms must be a finite number >= 0");
+    }
+    HierarchyBuilder b = new HierarchyBuilder(spec, timeBase, models);
     b.placeAll(b.hierarchy.rootBus(), null, spec.getDevicesList(), "devices");
     b.numberAutoSlots();
     if (!spec.getUnprogrammed()) {
@@ -70,10 +89,7 @@ public final class HierarchyBuilder {
     }
     b.hierarchy.activate();
     if (spec.hasSlotCommandMs()) {
-      if (!(spec.getSlotCommandMs() >= 0) || Double.isInfinite(spec.getSlotCommandMs())) {
-        throw new TopologyException(Kind.BAD_VALUE, "slotCommandMs", "slot command latency "
-            + spec.getSlotCommandMs() + " ms must be a finite number >= 0");
-      }
+      // Math.round saturates: a huge latency becomes "never", not an overflow.
       b.hierarchy.hotPlug().commandLatency(java.time.Duration.ofNanos(
           Math.round(spec.getSlotCommandMs() * 1e6)));
     }
@@ -94,7 +110,7 @@ public final class HierarchyBuilder {
         throw new TopologyException(Kind.DUPLICATE_ADDRESS, place, "device number "
             + d.getDevice() + " is already used on this bus");
       }
-      DeviceModel found = Catalog.find(d.getModel()).orElseThrow(() -> new TopologyException(
+      DeviceModel found = models.apply(d.getModel()).orElseThrow(() -> new TopologyException(
           Kind.UNKNOWN_MODEL, place, "unknown model '" + d.getModel() + "'; the catalog has: "
           + String.join(", ", Catalog.all().stream().map(DeviceModel::name).toList())));
       DeviceModel model = found;
@@ -168,7 +184,12 @@ public final class HierarchyBuilder {
   private void place(Bus bus, DeviceSpec d, DeviceModel model, String at, String place) {
     List<Integer> present = model.functionNumbers();
     if (!d.getFunctionsList().isEmpty()) {
+      Set<Integer> listed = new HashSet<>();
       for (int fn : d.getFunctionsList()) {
+        if (!listed.add(fn)) {
+          throw new TopologyException(Kind.DUPLICATE_ADDRESS, place, "function " + fn
+              + " is listed twice in functions " + d.getFunctionsList());
+        }
         if (!present.contains(fn)) {
           throw new TopologyException(Kind.BAD_VALUE, place, "model '" + model.name()
               + "' has no function " + fn + "; it has " + present);

@@ -74,11 +74,14 @@ public final class TopologyTree {
     }
     int secondary = f.secondaryBusNumber();
     int subordinate = f.subordinateBusNumber();
-    p = put(p, secondary == subordinate ? String.format("-[%02x]-", secondary)
+    // Secondary 0 is no bus a bridge can own (bus 0 is the root's): lspci (since 3.8) prints
+    // no range for it rather than "-[00]-", and nothing below it.
+    p = put(p, secondary == 0 ? "-"
+        : secondary == subordinate ? String.format("-[%02x]-", secondary)
         : String.format("-[%02x-%02x]-", secondary, subordinate));
     p = put(p, "-");
     // The bridge's own bus is drawn below it only when requests for its secondary number reach
-    // it; an unprogrammed bridge (secondary 0) has an empty bus, as lspci draws it.
+    // it (not when subordinate < secondary, say): lspci finds its functions nowhere else.
     boolean reached = secondary != 0
         && hierarchy.routing().numberOf(f.secondary()) == secondary;
     bus(hierarchy, reached ? f.secondary().functions() : List.of(), p);

@@ -18,19 +18,13 @@ import io.pciefarm.spec.Header;
 import io.pciefarm.spec.PciExpress;
 import io.pciefarm.spec.PortType;
 import io.pciefarm.spec.PowerManagement;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.pciefarm.testing.Lspci;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Many capabilities in one function: the lists software walks through config reads must be
@@ -209,19 +203,6 @@ class CapabilityListTest {
 
   // ---- lspci as an independent decoder ----
 
-  private static String lspciVersion() {
-    try {
-      Process p = new ProcessBuilder("lspci", "--version").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-  }
-
   /** The pciutils dump format: an address line, then 16 bytes per line over 4 KiB. */
   private static String dump(String address, ConfigSpace s) {
     StringBuilder sb = new StringBuilder(address).append(" farm\n");
@@ -233,15 +214,6 @@ class CapabilityListTest {
       sb.append('\n');
     }
     return sb.append('\n').toString();
-  }
-
-  private static String lspci(Path file) throws Exception {
-    Process p = new ProcessBuilder("lspci", "-F", file.toString(), "-vvv")
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "lspci finished");
-    assertEquals(0, p.exitValue(), "lspci exit status; output:\n" + out);
-    return out;
   }
 
   private static void assertClean(String out) {
@@ -256,12 +228,9 @@ class CapabilityListTest {
   }
 
   @Test
-  void lspciDecodesTheEndpoint(@TempDir Path dir) throws Exception {
-    Assumptions.assumeTrue(lspciVersion() != null,
-        "lspci not installed (Debian package pciutils); skipping the cross-check");
-    Path file = dir.resolve("endpoint.dump");
-    Files.writeString(file, dump("0000:01:00.0", new ConfigSpace(endpoint())));
-    String out = lspci(file);
+  void lspciDecodesTheEndpoint() {
+    Lspci.assumeInstalled();
+    String out = Lspci.decode(dump("0000:01:00.0", new ConfigSpace(endpoint())), "-vvv");
     assertClean(out);
     for (String want : List.of(
         "Capabilities: [40] Power Management version 3",
@@ -291,12 +260,9 @@ class CapabilityListTest {
   }
 
   @Test
-  void lspciDecodesTheRootPort(@TempDir Path dir) throws Exception {
-    Assumptions.assumeTrue(lspciVersion() != null,
-        "lspci not installed (Debian package pciutils); skipping the cross-check");
-    Path file = dir.resolve("root-port.dump");
-    Files.writeString(file, dump("0000:00:1c.0", new ConfigSpace(rootPort())));
-    String out = lspci(file);
+  void lspciDecodesTheRootPort() {
+    Lspci.assumeInstalled();
+    String out = Lspci.decode(dump("0000:00:1c.0", new ConfigSpace(rootPort())), "-vvv");
     assertClean(out);
     for (String want : List.of(
         "Capabilities: [40] Express (v2) Root Port (Slot+), MSI 00",

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Assumptions;
  * decode real hardware.
  *
  * <p>Tests call {@link #assumeInstalled()} first, so they are skipped, not failed, on a machine
- * without pciutils. The class depends on nothing but the JDK and JUnit's API; other modules use
+ * without pciutils, unless {@code PCIEFARM_REQUIRE_LSPCI=1} says the oracle must run (CI). The class depends on nothing but the JDK and JUnit's API; other modules use
  * it through the server module's test-jar:
  *
  * <pre>{@code
@@ -47,6 +47,9 @@ public final class Lspci {
   private static final List<String> MARKERS = List.of("<chain broken>", "<chain looped>", "<?>",
       "<BAD", "<access denied", "<unreadable>", "<error");
 
+  /** The environment variable that turns a missing lspci from a skip into a failure. */
+  public static final String REQUIRE = "PCIEFARM_REQUIRE_LSPCI";
+
   private static volatile Optional<Path> found;
 
   private Lspci() {}
@@ -66,12 +69,28 @@ public final class Lspci {
     return executable().isPresent();
   }
 
-  /** Skips the calling test (a JUnit assumption) when lspci is not installed. */
+  /**
+   * Skips the calling test (a JUnit assumption) when lspci is not installed, or fails it when
+   * the environment requires the oracle ({@value #REQUIRE}{@code =1}, as {@code .ci/run} sets):
+   * there a missing lspci must not let the build pass without the oracle having run.
+   */
   public static void assumeInstalled() {
-    if (!installed()) {
-      Assumptions.assumeTrue(false,
-          "lspci (Debian package pciutils) is not installed; skipping the lspci oracle");
+    assumeInstalled(installed(), System.getenv(REQUIRE));
+  }
+
+  /** {@link #assumeInstalled()} with the facts given, so both outcomes can be tested. */
+  static void assumeInstalled(boolean installed, String require) {
+    if (installed) {
+      return;
     }
+    if ("1".equals(require)) {
+      throw new AssertionError("lspci (Debian package pciutils) is not installed, but " + REQUIRE
+          + "=1 requires the lspci oracle: install pciutils, or unset " + REQUIRE
+          + " to skip these tests");
+    }
+    Assumptions.assumeTrue(false,
+        "lspci (Debian package pciutils) is not installed; skipping the lspci oracle (set "
+            + REQUIRE + "=1 to fail instead)");
   }
 
   /**

@@ -14,6 +14,8 @@ import io.pciefarm.spec.Header;
 import io.pciefarm.spec.PciExpress;
 import io.pciefarm.topology.TopologyException.Kind;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class HierarchyBuilderTest {
 
@@ -57,6 +59,16 @@ class HierarchyBuilderTest {
     assertEquals(0xFFFF, h.read(1, 0, 1, 0, 2));
     // Header Type still says multi-function: firmware hid the function, the silicon has it.
     assertEquals(0x80, h.read(1, 0, 0, Header.HEADER_TYPE, 1) & 0x80);
+  }
+
+  @Test
+  void functionListedTwiceIsADuplicateAddress() {
+    TopologyException e = fails("""
+        {"name":"h","devices":[{"device":1,"model":"root-port","children":[
+          {"device":0,"model":"gpu","functions":[0,1,0]}]}]}""");
+    assertEquals(Kind.DUPLICATE_ADDRESS, e.kind());
+    assertEquals("devices[0].children[0] (device 0, model 'gpu')", e.place());
+    assertTrue(e.getMessage().contains("function 0 is listed twice"), e.getMessage());
   }
 
   @Test
@@ -188,6 +200,32 @@ class HierarchyBuilderTest {
         {"name":"h","segment":65536}""").kind());
     assertEquals(Kind.BAD_VALUE, fails("""
         {"name":"h","devices":[{"device":32,"model":"root-port"}]}""").kind());
+  }
+
+  /**
+   * Time scale and slot command latency are checked before anything is built: the unknown model
+   * further down is never reached.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "\"timeScale\":-1", "\"timeScale\":\"NaN\"", "\"timeScale\":\"Infinity\"",
+      "\"slotCommandMs\":-0.5", "\"slotCommandMs\":\"NaN\"",
+      "\"slotCommandMs\":\"-Infinity\"", "\"slotCommandMs\":\"Infinity\""})
+  void timingsValidatedBeforeAnythingIsBuilt(String field) {
+    TopologyException e = fails("{\"name\":\"h\"," + field
+        + ",\"devices\":[{\"device\":1,\"model\":\"warp-drive\"}]}");
+    assertEquals(Kind.BAD_VALUE, e.kind());
+    String name = field.substring(1, field.indexOf('"', 1));
+    assertEquals(name, e.place());
+    assertTrue(e.getMessage().contains("must be a finite number >= 0"), e.getMessage());
+  }
+
+  @Test
+  void validTimingsAreTaken() {
+    Hierarchy h = build("""
+        {"name":"h","timeScale":0.25,"slotCommandMs":2.5}""");
+    assertEquals(0.25, h.timeScale());
+    assertEquals(java.time.Duration.ofNanos(2_500_000), h.hotPlug().commandLatency());
   }
 
   @Test

@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pciefarm.config.ConfigAccessException;
+import io.pciefarm.config.ConfigSpace;
+import io.pciefarm.spec.CapabilityId;
+import io.pciefarm.spec.ExtendedCapabilities;
 import io.pciefarm.spec.Header;
+import io.pciefarm.spec.PciExpress;
+import io.pciefarm.spec.PortType;
+import io.pciefarm.spec.Type0;
 import io.pciefarm.spec.Type1;
 import org.junit.jupiter.api.Test;
 
@@ -92,8 +98,18 @@ class RoutingTest {
     assertEquals(0xFFFF, Specs.vendorAt(h, 3, 0, 0));
     assertEquals(0x10b5, Specs.vendorAt(h, 2, 0, 0), "the downstream ports on bus 2 still answer");
     assertNull(nvme.address());
+    // Writes to the hidden drive's old address reach nothing: dropped, not applied.
+    int line = nvme.config().read(Header.INTERRUPT_LINE, 1);
+    int command = nvme.config().read(Header.COMMAND, 2);
+    h.write(3, 0, 0, Header.INTERRUPT_LINE, 1, line ^ 0x5A);
+    h.write(3, 0, 0, Header.COMMAND, 2, command ^ Header.COMMAND_MASTER);
     h.write(0, 1, 0, Type1.SUBORDINATE_BUS, 1, 5);
     assertEquals(0x144d, Specs.vendorAt(h, 3, 0, 0));
+    assertEquals(line, h.read(3, 0, 0, Header.INTERRUPT_LINE, 1), "Interrupt Line unchanged");
+    assertEquals(command, h.read(3, 0, 0, Header.COMMAND, 2), "Command unchanged");
+    // ... while the same writes land once it is reachable again (the test could fail)
+    h.write(3, 0, 0, Header.INTERRUPT_LINE, 1, line ^ 0x5A);
+    assertEquals(line ^ 0x5A, nvme.config().read(Header.INTERRUPT_LINE, 1));
   }
 
   @Test
@@ -120,7 +136,18 @@ class RoutingTest {
     for (int bus = 1; bus < 256; bus++) {
       assertEquals(0xFFFF, Specs.vendorAt(h, bus, 0, 0), "bus " + bus);
     }
-    assertEquals(0, h.read(0, 1, 0, Header.BAR0, 4), "no BAR assigned");
+    assertResetState(h);
+    // (firmware would have set what the reset state lacks: the check above is not vacuous)
+    Hierarchy booted = build(SWITCHED);
+    int exp = booted.lookup(0, 1 << 3).model().layout().capability(CapabilityId.EXP);
+    assertEquals(PciExpress.RTCTL_RRS_SVE,
+        booted.read(0, 1, 0, exp + PciExpress.ROOT_CONTROL, 2) & PciExpress.RTCTL_RRS_SVE);
+    assertTrue(booted.groups().count() > 2);
+    // ACS is off everywhere, so nothing below a root port is isolated: one group per root port.
+    IsolationGroups groups = h.groups();
+    assertEquals(2, groups.count());
+    PciFunction rootPort1 = h.rootBus().function(1 << 3);
+    assertEquals(h.subtree(rootPort1).size() + 1, groups.groupMates(rootPort1).size());
     // Enumerate as Linux does: depth-first, subordinate 0xff while scanning below a bridge.
     int[] next = {0};
     scan(h, 0, next);
@@ -130,6 +157,56 @@ class RoutingTest {
     assertBridge(h, 0, 1, 0, 1, 4);
     assertBridge(h, 0, 2, 0, 5, 5);
     assertEquals(5, next[0]);
+    // Bus numbers alone assign nothing and isolate nothing: that is still the OS's job.
+    assertResetState(h);
+    assertEquals(2, h.groups().count());
+    // Turning on ACS as Linux's pci_enable_acs does splits the groups as the booted system has.
+    for (PciFunction f : h.functions()) {
+      int acs = f.model().layout().extendedCapability(CapabilityId.EXT_ACS);
+      if (acs >= 0) {
+        int cap = f.config().read(acs + ExtendedCapabilities.ACS_CAPABILITY, 2);
+        f.write(acs + ExtendedCapabilities.ACS_CONTROL, 2, cap & ExtendedCapabilities.ACS_ISOLATION);
+      }
+    }
+    assertEquals(booted.groups().count(), h.groups().count());
+  }
+
+  /**
+   * Every function as reset left it: no BAR or ROM address, no decode, bridge windows and bus
+   * numbers at their reset values, ACS Control 0, Retry Status not software-visible.
+   */
+  private static void assertResetState(Hierarchy h) {
+    for (PciFunction f : h.functions()) {
+      ConfigSpace c = f.config();
+      ConfigSpace reset = new ConfigSpace(f.model().layout());
+      assertEquals(0, c.read(Header.COMMAND, 2), f + " Command");
+      for (int bar : f.model().bars().keySet()) {
+        assertEquals(reset.read(Header.BAR0 + 4 * bar, 4), c.read(Header.BAR0 + 4 * bar, 4),
+            f + " BAR" + bar);
+        assertEquals(0, c.read(Header.BAR0 + 4 * bar, 4) & ~0xF, f + " BAR" + bar + " address");
+      }
+      if (f.isBridge()) {
+        for (int offset = Type1.IO_BASE; offset < Type1.ROM_ADDRESS + 4; offset += 4) {
+          if (offset != Type1.IO_BASE) { // Secondary Status shares the dword
+            assertEquals(reset.read(offset, 4), c.read(offset, 4), f + " window at " + offset);
+          }
+        }
+        assertEquals(reset.read(Type1.IO_BASE, 2), c.read(Type1.IO_BASE, 2), f + " I/O window");
+        assertEquals(Type1.PREF_RANGE_64, c.read(Type1.PREF_MEMORY_BASE, 2), f + " pref window");
+        assertEquals(0, c.read(Type1.MEMORY_BASE, 4), f + " memory window");
+      } else if (f.model().rom() != null) {
+        assertEquals(0, c.read(Type0.ROM_ADDRESS, 4), f + " ROM");
+      }
+      int acs = f.model().layout().extendedCapability(CapabilityId.EXT_ACS);
+      if (acs >= 0) {
+        assertEquals(0, c.read(acs + ExtendedCapabilities.ACS_CONTROL, 2), f + " ACS Control");
+      }
+      int exp = f.model().layout().capability(CapabilityId.EXP);
+      if (exp >= 0 && f.model().portType() == PortType.ROOT_PORT) {
+        assertEquals(0, c.read(exp + PciExpress.ROOT_CONTROL, 2) & PciExpress.RTCTL_RRS_SVE,
+            f + " RRS Software Visibility");
+      }
+    }
   }
 
   /** An OS-style scan: probe every device on {@code bus}, program bridges as found. */
