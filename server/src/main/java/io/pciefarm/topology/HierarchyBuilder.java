@@ -28,13 +28,16 @@ public final class HierarchyBuilder {
   private static final int MAX_BUSES = 256;
 
   private final HierarchySpec spec;
+  private final java.util.function.Function<String, java.util.Optional<DeviceModel>> models;
   private final Hierarchy hierarchy;
   private final BitSet slotNumbers = new BitSet();
   private final List<PciFunction> autoSlots = new ArrayList<>();
   private int rootPorts;
 
-  private HierarchyBuilder(HierarchySpec spec, TimeBase timeBase) {
+  private HierarchyBuilder(HierarchySpec spec, TimeBase timeBase,
+      java.util.function.Function<String, java.util.Optional<DeviceModel>> models) {
     this.spec = spec;
+    this.models = models;
     this.hierarchy = new Hierarchy(spec.getName(), spec.getSegment(), spec.getDescription(),
         timeBase, spec.hasTimeScale() ? spec.getTimeScale() : 1.0);
   }
@@ -50,6 +53,15 @@ public final class HierarchyBuilder {
    * @throws TopologyException naming the place of the first problem
    */
   public static Hierarchy build(HierarchySpec spec, TimeBase timeBase) {
+    return build(spec, timeBase, Catalog::find);
+  }
+
+  /**
+   * Builds with model names resolved by {@code models} rather than the catalog: for a test
+   * that needs a model the catalog has no reason to carry.
+   */
+  public static Hierarchy build(HierarchySpec spec, TimeBase timeBase,
+      java.util.function.Function<String, java.util.Optional<DeviceModel>> models) {
     if (!NAME.matcher(spec.getName()).matches()) {
       throw new TopologyException(Kind.BAD_VALUE, "name", "'" + spec.getName()
           + "' is not a hierarchy name: use lower-case words joined by dashes");
@@ -62,7 +74,7 @@ public final class HierarchyBuilder {
       throw new TopologyException(Kind.BAD_VALUE, "timeScale", "time scale "
           + spec.getTimeScale() + " must be a finite number >= 0 (0 instant, 1 real time)");
     }
-    HierarchyBuilder b = new HierarchyBuilder(spec, timeBase);
+    HierarchyBuilder b = new HierarchyBuilder(spec, timeBase, models);
     b.placeAll(b.hierarchy.rootBus(), null, spec.getDevicesList(), "devices");
     b.numberAutoSlots();
     if (!spec.getUnprogrammed()) {
@@ -94,7 +106,7 @@ public final class HierarchyBuilder {
         throw new TopologyException(Kind.DUPLICATE_ADDRESS, place, "device number "
             + d.getDevice() + " is already used on this bus");
       }
-      DeviceModel found = Catalog.find(d.getModel()).orElseThrow(() -> new TopologyException(
+      DeviceModel found = models.apply(d.getModel()).orElseThrow(() -> new TopologyException(
           Kind.UNKNOWN_MODEL, place, "unknown model '" + d.getModel() + "'; the catalog has: "
           + String.join(", ", Catalog.all().stream().map(DeviceModel::name).toList())));
       DeviceModel model = found;
