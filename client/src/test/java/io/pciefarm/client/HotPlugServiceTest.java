@@ -256,4 +256,29 @@ class HotPlugServiceTest extends LiveServer {
       server.farm().delete(n);
     }
   }
+
+  /** A slot without Hot-Plug Capable takes no operator insert or removal. */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void aSlotThatIsNotHotPlugCapableRefusesInsertAndRemove(Via via) {
+    String n = name(via, "fixed");
+    server.farm().create(TopologyFiles.parse("""
+        {"name":"%s","segment":%d,"timeScale":0,"devices":[
+          {"device":1,"model":"root-port-hotplug-acs","slot":1,"slotFeatures":{"fixed":true}},
+          {"device":2,"model":"root-port-hotplug-acs","slot":2,"slotFeatures":{"fixed":true},
+           "children":[{"device":0,"model":"nvme-ssd"}]}]}"""
+        .formatted(n, via == Via.TCP ? 0x537 : 0x538), n));
+    try {
+      PcieFarmException in = expect(Status.Code.FAILED_PRECONDITION,
+          () -> client(via).slot(n, 1).insert("nvme-ssd"));
+      assertTrue(in.getMessage().contains("slot 1 is not hot-plug capable"), in.getMessage());
+      PcieFarmException out = expect(Status.Code.FAILED_PRECONDITION,
+          () -> client(via).slot(n, 2).remove());
+      assertTrue(out.getMessage().contains("cannot be removed"), out.getMessage());
+      assertFalse(client(via).slot(n, 1).state().getCardPresent(), "nothing was done");
+      assertTrue(client(via).slot(n, 2).state().getCardPresent());
+    } finally {
+      server.farm().delete(n);
+    }
+  }
 }

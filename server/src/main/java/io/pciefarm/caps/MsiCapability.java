@@ -17,7 +17,8 @@ import io.pciefarm.spec.Msi;
  *   <li>Message Address (+4): bits 31:2 RW, bits 1:0 read 0 (dword aligned).
  *   <li>Message Upper Address (+8, 64-bit layouts only): RW.
  *   <li>Message Data: bits 15:0 RW (no extended message data).
- *   <li>Mask Bits (with masking): RW for the implemented vectors, other bits read 0.
+ *   <li>Mask Bits (with masking), hooked as {@link Register#MSI_MASK}: RW for the implemented
+ *       vectors, other bits read 0.
  *   <li>Pending Bits (with masking): RO; the function sets them.
  * </ul>
  * Nothing is sticky; every field resets to 0.
@@ -108,6 +109,7 @@ public final class MsiCapability implements Capability {
     if (perVectorMask) {
       int implemented = vectors == Msi.MAX_VECTORS ? -1 : (1 << vectors) - 1;
       layout.rw(base + maskOffset(), 4, implemented);
+      layout.hook(Register.MSI_MASK, base + maskOffset(), 4);
     }
   }
 

@@ -28,6 +28,8 @@ public enum Register {
   AF_CONTROL,
   /** MSI Message Control: enable. */
   MSI_CONTROL,
+  /** MSI Mask Bits (with per-vector masking): unmasking sends a pending message. */
+  MSI_MASK,
   /** MSI-X Message Control: enable and function mask. */
   MSIX_CONTROL,
   /** ACS Control: isolation changes regroup the hierarchy. */

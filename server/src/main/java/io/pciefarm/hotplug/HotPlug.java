@@ -77,7 +77,8 @@ public final class HotPlug {
   /**
    * Inserts a card of catalog model {@code model} into an empty slot. Presence Detect State
    * and Changed are set; if the slot is powered and latched the link trains and the card
-   * answers once ready.
+   * answers once ready. A slot that is not hot-plug capable refuses (WRONG_STATE), as it
+   * refuses {@link #remove}.
    */
   public void insert(int slot, String model, String label) {
     DeviceModel m = Catalog.find(model).orElseThrow(() -> new HotPlugException(Kind.BAD_CARD,
@@ -106,7 +107,8 @@ public final class HotPlug {
     controller(slot).powerFault();
   }
 
-  private SlotController controller(int slot) {
+  /** The controller of slot {@code slot}, for the engine and tests of this package. */
+  SlotController controller(int slot) {
     SlotController c = slots.get(slot);
     if (c == null) {
       throw new HotPlugException(Kind.NO_SLOT, "hierarchy '" + hierarchy.name()

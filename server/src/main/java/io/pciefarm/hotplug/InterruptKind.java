@@ -4,8 +4,15 @@ package io.pciefarm.hotplug;
 public enum InterruptKind {
   MSI,
   MSIX,
-  /** INTx asserted (Status bit 3 set) until the level falls. */
+  /**
+   * INTx asserted, until the level falls or Interrupt Disable is set; also when Interrupt
+   * Disable is cleared, or MSI turned off, while the level is high.
+   */
   INTX,
-  /** The level rose but every delivery path is disabled or masked: nothing was sent. */
+  /**
+   * The level rose but nothing was sent: INTx disabled (Interrupt Status is set all the same),
+   * Bus Master Enable clear, or the vector masked. A masked vector's Pending bit is set; the
+   * message goes out, reported then as {@link #MSI} or {@link #MSIX}, when it is unmasked.
+   */
   SUPPRESSED
 }

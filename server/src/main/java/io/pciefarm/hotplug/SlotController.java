@@ -3,9 +3,6 @@ package io.pciefarm.hotplug;
 import io.pciefarm.device.DeviceModel;
 import io.pciefarm.hotplug.HotPlugException.Kind;
 import io.pciefarm.spec.CapabilityId;
-import io.pciefarm.spec.Header;
-import io.pciefarm.spec.Msi;
-import io.pciefarm.spec.MsiX;
 import io.pciefarm.spec.PciExpress;
 import io.pciefarm.time.FarmClock;
 import io.pciefarm.topology.Hierarchy;
@@ -22,9 +19,14 @@ import io.pciefarm.topology.TopologyException;
  *       that declares No Command Completed Support).
  *   <li>Slot Status events latch (RW1C); presence, MRL state and interlock status reflect the
  *       slot.
- *   <li>The interrupt is a level, HPIE and any enabled status bit; a rising edge sends an MSI-X
- *       or MSI message when enabled, else asserts INTx unless disabled. INTx deasserts when the
- *       level falls. Nothing is sent again until a new rising edge.
+ *   <li>Slot power is on when the power controller (if any) is commanded on and has not
+ *       faulted, the retention latch is closed (an open MRL removes power automatically) and
+ *       the farm has not cut the supply. Every change of it is reported, whatever caused it.
+ *   <li>The interrupt is a level, HPIE and any enabled status bit; {@link PortInterrupt}
+ *       delivers it: a rising edge sends an MSI-X or MSI message when enabled (held pending
+ *       while masked), else it is INTx. Nothing is sent again until a new rising edge.
+ *   <li>A reset of the port itself returns Slot Control to its defaults but not the slot:
+ *       presence, MRL state and interlock are physical and survive it.
  * </ul>
  * Slot operations take this controller's lock; config reads never do.
  */
@@ -37,11 +39,18 @@ public final class SlotController implements SlotHardware {
   private final int slotStatus;
   private final int capabilities;
   private final boolean dllReporting;
+  private final PortInterrupt interrupt;
   private DeviceModel card;
   private boolean mrlOpen;
   private boolean interlock;
+  /** A power fault cut power; software turning power off acknowledges it. */
   private boolean faulted;
-  private boolean level;
+  /** The farm cut the slot's supply from outside (a power cycle). */
+  private boolean supplyCut;
+  /** Slot power as last reported. */
+  private boolean powerOn;
+  /** A card is being pulled: its link loss is part of one event, interrupting once at the end. */
+  private boolean removing;
   private FarmClock.Cancellable pendingCommand;
 
   SlotController(HotPlug owner, PciFunction port) {
@@ -58,6 +67,8 @@ public final class SlotController implements SlotHardware {
     if (!port.secondary().functions().isEmpty()) {
       card = port.secondary().functions().get(0).deviceModel();
     }
+    this.interrupt = new PortInterrupt(port);
+    this.powerOn = powered();
   }
 
   public int slot() {
@@ -80,14 +91,41 @@ public final class SlotController implements SlotHardware {
     port.config().hardwareUpdate(slotStatus, 2, 0, statusBits);
   }
 
-  /** Power applied: per Power Controller Control when there is a power controller. */
+  /**
+   * Power applied to the slot: per Power Controller Control when there is a power controller
+   * and it has not faulted; never with the latch open or the supply cut.
+   */
   private boolean powered() {
-    return !has(PciExpress.SLTCAP_PCP) || ((control() & PciExpress.SLTCTL_PCC) == 0 && !faulted);
+    boolean controller = !has(PciExpress.SLTCAP_PCP)
+        || ((control() & PciExpress.SLTCTL_PCC) == 0 && !faulted);
+    return controller && !mrlOpen && !supplyCut;
+  }
+
+  /**
+   * Makes the card's power follow the slot's and reports a change. Power on brings the link up;
+   * power off takes the card down, unless {@code cutCard} is false because a cold reset already
+   * did.
+   */
+  private void reconcilePower(boolean cutCard) {
+    boolean on = powered();
+    if (on == powerOn) {
+      return;
+    }
+    powerOn = on;
+    owner.observer().powerChanged(port, slot, on);
+    if (card == null) {
+      return;
+    }
+    if (on) {
+      hierarchy.resetEngine().powerOn(port);
+    } else if (cutCard) {
+      hierarchy.resetEngine().powerOff(port);
+    }
   }
 
   @Override
   public synchronized boolean linkPossible() {
-    return card != null && powered() && !mrlOpen;
+    return card != null && powered();
   }
 
   public synchronized SlotState state() {
@@ -104,18 +142,10 @@ public final class SlotController implements SlotHardware {
   @Override
   public synchronized void slotControlWritten(int oldValue, int newValue, int written) {
     int changed = oldValue ^ newValue;
-    if (has(PciExpress.SLTCAP_PCP) && (changed & PciExpress.SLTCTL_PCC) != 0) {
-      boolean on = (newValue & PciExpress.SLTCTL_PCC) == 0;
-      if (!on) {
-        faulted = false; // software turning power off acknowledges a power fault
-      }
-      owner.observer().powerChanged(port, slot, on);
-      if (on && linkPossible()) {
-        hierarchy.resetEngine().powerOn(port);
-      } else if (!on && card != null) {
-        hierarchy.resetEngine().powerOff(port);
-      }
+    if ((newValue & PciExpress.SLTCTL_PCC) != 0) {
+      faulted = false; // software turning power off acknowledges a power fault
     }
+    reconcilePower(true);
     if ((changed & (PciExpress.SLTCTL_AIC_MASK | PciExpress.SLTCTL_PIC_MASK)) != 0) {
       owner.observer().indicatorsChanged(port, slot,
           Indicator.decode(newValue >> PciExpress.SLTCTL_AIC_SHIFT),
@@ -150,11 +180,40 @@ public final class SlotController implements SlotHardware {
   }
 
   @Override
+  public synchronized void interruptControlWritten() {
+    report(interrupt.controlsChanged());
+  }
+
+  /**
+   * Software wrote the Mask bit of the port's MSI-X table entry {@code entry} (Vector Control).
+   * The table lives in BAR memory, which the farm does not serve, so only the engine reaches it.
+   */
+  synchronized void msixVectorMask(int entry, boolean masked) {
+    report(interrupt.msixMask(entry, masked));
+  }
+
+  synchronized boolean msixVectorMasked(int entry) {
+    return interrupt.msixMasked(entry);
+  }
+
+  /** The Pending Bit Array bit of MSI-X table entry {@code entry}. */
+  synchronized boolean msixVectorPending(int entry) {
+    return interrupt.msixPending(entry);
+  }
+
+  /** True while the port asserts INTx for its hot-plug interrupt. */
+  synchronized boolean intxAsserted() {
+    return interrupt.intxAsserted();
+  }
+
+  @Override
   public synchronized void linkChanged(boolean up) {
     if (dllReporting) {
       raise(PciExpress.SLTSTA_DLLSC);
     }
-    updateInterrupt();
+    if (!removing) {
+      updateInterrupt();
+    }
   }
 
   /**
@@ -169,9 +228,35 @@ public final class SlotController implements SlotHardware {
     }
   }
 
+  @Override
+  public synchronized void portReset(boolean cold) {
+    if (pendingCommand != null) {
+      pendingCommand.cancel(); // the command in flight is lost with the port's state
+      pendingCommand = null;
+    }
+    interrupt.reset();
+    // Events latched while the port was in reset (its link going down) are lost with it; what
+    // the slot physically is, is not.
+    port.config().hardwareUpdate(slotStatus, 2, PciExpress.SLTSTA_EVENTS_RW1C
+        | PciExpress.SLTSTA_PDS | PciExpress.SLTSTA_MRLSS | PciExpress.SLTSTA_EIS,
+        (card != null ? PciExpress.SLTSTA_PDS : 0) | (mrlOpen ? PciExpress.SLTSTA_MRLSS : 0)
+        | (interlock ? PciExpress.SLTSTA_EIS : 0));
+    if ((control() & PciExpress.SLTCTL_PCC) != 0) {
+      faulted = false;
+    }
+    reconcilePower(!cold);
+  }
+
+  @Override
+  public synchronized void supplyCut(boolean cut) {
+    supplyCut = cut;
+    reconcilePower(true);
+  }
+
   // ---- what a person at the rack does ----
 
   synchronized void insert(DeviceModel model, String label) {
+    requireHotPlug("inserted");
     if (card != null) {
       throw new HotPlugException(Kind.WRONG_STATE, "slot " + slot + " already holds a "
           + card.name() + "; remove it first");
@@ -191,6 +276,7 @@ public final class SlotController implements SlotHardware {
   }
 
   synchronized void remove() {
+    requireHotPlug("removed");
     if (card == null) {
       throw new HotPlugException(Kind.WRONG_STATE, "slot " + slot + " is empty");
     }
@@ -203,7 +289,13 @@ public final class SlotController implements SlotHardware {
     card = null;
     hierarchy.unplug(port);
     port.config().hardwareUpdate(slotStatus, 2, PciExpress.SLTSTA_PDS, PciExpress.SLTSTA_PDC);
-    hierarchy.resetEngine().linkLost(port);
+    // Presence and link go together: one level change, seen after both are reported.
+    removing = true;
+    try {
+      hierarchy.resetEngine().linkLost(port);
+    } finally {
+      removing = false;
+    }
     hierarchy.routingChanged();
     owner.observer().presenceChanged(port, slot, false, model, surprise);
     updateInterrupt();
@@ -225,23 +317,18 @@ public final class SlotController implements SlotHardware {
     port.config().hardwareUpdate(slotStatus, 2, PciExpress.SLTSTA_MRLSS,
         (open ? PciExpress.SLTSTA_MRLSS : 0) | PciExpress.SLTSTA_MRLSC);
     owner.observer().mrlChanged(port, slot, open);
-    // An open latch cuts power to the card; closing it restores what Slot Control asks for.
-    if (open && card != null) {
-      hierarchy.resetEngine().powerOff(port);
-    } else if (!open && linkPossible()) {
-      hierarchy.resetEngine().powerOn(port);
-    }
+    // An open latch removes power; closing it restores what Slot Control asks for.
+    reconcilePower(true);
     updateInterrupt();
   }
 
   synchronized void powerFault() {
     require(PciExpress.SLTCAP_PCP, "a power controller");
-    faulted = true;
+    // A fault trips a powered slot off; on an unpowered one it is only reported.
+    faulted = powered();
     raise(PciExpress.SLTSTA_PFD);
     owner.observer().powerFault(port, slot);
-    if (card != null) {
-      hierarchy.resetEngine().powerOff(port);
-    }
+    reconcilePower(true);
     updateInterrupt();
   }
 
@@ -251,7 +338,15 @@ public final class SlotController implements SlotHardware {
     }
   }
 
-  /** Recomputes the interrupt level and delivers on a rising edge. */
+  private void requireHotPlug(String done) {
+    if (!has(PciExpress.SLTCAP_HPC)) {
+      throw new HotPlugException(Kind.WRONG_STATE, "slot " + slot + " is not hot-plug capable"
+          + " (Slot Capabilities Hot-Plug Capable is clear): a card cannot be " + done
+          + " while the hierarchy runs");
+    }
+  }
+
+  /** Recomputes the interrupt level; {@link PortInterrupt} signals a rising edge. */
   private void updateInterrupt() {
     int ctl = control();
     int sta = port.config().read(slotStatus, 2);
@@ -262,32 +357,12 @@ public final class SlotController implements SlotHardware {
         || (sta & PciExpress.SLTSTA_CC) != 0 && (ctl & PciExpress.SLTCTL_CCIE) != 0
         || (sta & PciExpress.SLTSTA_DLLSC) != 0 && (ctl & PciExpress.SLTCTL_DLLSCE) != 0 ? 1 : 0;
     boolean now = (ctl & PciExpress.SLTCTL_HPIE) != 0 && pending != 0;
-    if (now && !level) {
-      owner.observer().interrupt(port, slot, deliver());
-    } else if (!now && level) {
-      port.config().hardwareUpdate(Header.STATUS, 2, Header.STATUS_INTERRUPT, 0);
-    }
-    level = now;
+    report(interrupt.level(now));
   }
 
-  /** Sends the interrupt the way the port is configured to; INTx stays asserted. */
-  private InterruptKind deliver() {
-    int msix = port.model().layout().capability(CapabilityId.MSIX);
-    if (msix >= 0) {
-      int c = port.config().read(msix + MsiX.CONTROL, 2);
-      if ((c & MsiX.CONTROL_ENABLE) != 0) {
-        return (c & MsiX.CONTROL_FUNCTION_MASK) != 0 ? InterruptKind.SUPPRESSED
-            : InterruptKind.MSIX;
-      }
+  private void report(InterruptKind kind) {
+    if (kind != null) {
+      owner.observer().interrupt(port, slot, kind);
     }
-    int msi = port.model().layout().capability(CapabilityId.MSI);
-    if (msi >= 0 && (port.config().read(msi + Msi.CONTROL, 2) & Msi.CONTROL_ENABLE) != 0) {
-      return InterruptKind.MSI;
-    }
-    if ((port.config().read(Header.COMMAND, 2) & Header.COMMAND_INTX_DISABLE) == 0) {
-      port.config().hardwareUpdate(Header.STATUS, 2, 0, Header.STATUS_INTERRUPT);
-      return InterruptKind.INTX;
-    }
-    return InterruptKind.SUPPRESSED;
   }
 }

@@ -7,7 +7,9 @@ package io.pciefarm.hotplug;
  * @param port address of the port that implements the slot
  * @param model catalog model of the card in it, or empty
  * @param present Presence Detect State
- * @param powered power applied (always, for a slot without a power controller)
+ * @param powered power applied: as the power controller is commanded, unless it faulted
+ *     (always, for a slot without one), and never while the latch is open or the farm has cut
+ *     the supply
  * @param linkUp Data Link Layer Link Active
  * @param mrlOpen the retention latch is open
  * @param interlockEngaged the electromechanical interlock holds the card

@@ -25,6 +25,10 @@ import java.util.List;
  *       until link training plus their reset delay has passed.
  *   <li><b>Power cycle</b>: like a bus reset, but cold: sticky bits are cleared too.
  * </ul>
+ * A port with a hot-plug slot that is reset itself keeps what is physical about the slot and
+ * powers the slot as its reset Slot Control says ({@link
+ * io.pciefarm.topology.SlotHardware#portReset}): a port with a power controller comes back with
+ * the slot off.
  */
 public final class ResetEngine {
   /** Link training after a link reset, before the device below can be reached. */
@@ -63,6 +67,9 @@ public final class ResetEngine {
     boolean noEffect = method == ResetMethod.PM && m.has(Quirk.PM_RESET_NO_EFFECT);
     if (!noEffect) {
       f.config().reset(true);
+      if (f.slot() != null) {
+        f.slot().portReset(false);
+      }
     }
     if (method == ResetMethod.PM) {
       settle(f, method, m.d3hotDelay());
@@ -120,6 +127,7 @@ public final class ResetEngine {
       port.linkUp(false);
       observer.linkChanged(port, false);
     }
+    List<PciFunction> slotPorts = null;
     for (PciFunction f : hierarchy.subtree(port)) {
       begin(f, ResetMethod.POWER_CYCLE);
       f.config().reset(false);
@@ -127,18 +135,23 @@ public final class ResetEngine {
         f.linkUp(false);
         observer.linkChanged(f, false);
       }
+      slotPorts = withSlot(slotPorts, f);
     }
+    portsReset(slotPorts, true);
     hierarchy.routingChanged();
   }
 
   /** Power below {@code port} is back: the link trains and the functions settle from cold. */
   public void powerOn(PciFunction port) {
+    List<PciFunction> slotPorts = null;
     for (PciFunction f : hierarchy.subtree(port)) {
       if (f.currentReset() == null) {
         begin(f, ResetMethod.POWER_CYCLE);
         f.config().reset(false);
+        slotPorts = withSlot(slotPorts, f);
       }
     }
+    portsReset(slotPorts, true);
     trainLink(port, ResetMethod.POWER_CYCLE);
   }
 
@@ -148,6 +161,7 @@ public final class ResetEngine {
    * and readiness scheduled.
    */
   private void resetBelow(PciFunction bridge) {
+    List<PciFunction> slotPorts = null;
     for (PciFunction f : hierarchy.subtree(bridge)) {
       if (f.model().has(Quirk.NO_BUS_RESET)) {
         continue;
@@ -158,7 +172,9 @@ public final class ResetEngine {
         f.linkUp(false);
         observer.linkChanged(f, false);
       }
+      slotPorts = withSlot(slotPorts, f);
     }
+    portsReset(slotPorts, false);
     hierarchy.routingChanged();
     if (bridge.hasLinkBelow()) {
       trainLink(bridge, ResetMethod.BUS);
@@ -166,6 +182,29 @@ public final class ResetEngine {
       // A conventional bus has no link: its devices settle from the end of the reset.
       for (PciFunction f : bridge.secondary().functions()) {
         settleAfterLinkReset(f, ResetMethod.BUS);
+      }
+    }
+  }
+
+  private static List<PciFunction> withSlot(List<PciFunction> ports, PciFunction f) {
+    if (f.slot() == null) {
+      return ports;
+    }
+    List<PciFunction> out = ports == null ? new java.util.ArrayList<>() : ports;
+    out.add(f);
+    return out;
+  }
+
+  /**
+   * Tells the hot-plug controllers of the slot ports reset in this step, once the whole subtree
+   * is done: the slot's physical state (presence, latch, interlock) survives a reset of its
+   * port, and slot power follows the reset Slot Control, so a warm reset that turns a powered
+   * slot off cuts the card's power too.
+   */
+  private static void portsReset(List<PciFunction> ports, boolean cold) {
+    if (ports != null) {
+      for (PciFunction p : ports) {
+        p.slot().portReset(cold);
       }
     }
   }

@@ -440,10 +440,14 @@ public final class Resets {
           });
         }
         case BUS -> secondaryBusReset(this::awaitReady);
-        case SLOT -> slotReset();
+        case SLOT -> withSlotEventsMasked(this::secondaryBusReset);
         case POWER_CYCLE -> {
-          engine.powerCycle(decision.bridge());
-          after(ResetEngine.POWER_OFF_TIME, this::awaitReady);
+          if (decision.bridge().slot() != null) {
+            withSlotEventsMasked(this::slotPowerCycle);
+          } else {
+            engine.powerCycle(decision.bridge());
+            after(ResetEngine.POWER_OFF_TIME, this::awaitReady);
+          }
         }
       }
     }
@@ -469,22 +473,48 @@ public final class Resets {
     }
 
     /**
-     * The reset pciehp performs for a slot: mask Presence Detect and DLL State Changed, reset
-     * the bus, clear what the reset raised, unmask. Nothing below looks removed.
+     * Runs {@code reset} on the slot the way pciehp's reset_slot brackets its bus reset: mask
+     * Presence Detect and DLL State Changed, reset, wait for the card, clear what the reset
+     * raised, unmask. Nothing below looks removed, whatever the reset did to the link.
+     *
+     * <p>pciehp leaves PDCE alone on a slot with an attention button, whose presence detect it
+     * takes to be out of band; the farm's presence detect drops during a bus reset on every
+     * slot (as in-band detection does), so both are masked. A slot that is not hot-plug capable
+     * has neither event to mask.
      */
-    private void slotReset() {
+    private void withSlotEventsMasked(java.util.function.Consumer<Runnable> reset) {
       PciFunction port = decision.bridge();
       int exp = port.model().layout().capability(CapabilityId.EXP);
       int sltctl = exp + PciExpress.SLOT_CONTROL;
+      boolean hotPlug = (port.config().read(exp + PciExpress.SLOT_CAPABILITIES, 4)
+          & PciExpress.SLTCAP_HPC) != 0;
+      if (!hotPlug) {
+        reset.accept(this::awaitReady);
+        return;
+      }
       int mask = PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_DLLSCE;
       savedSlotControl = port.config().read(sltctl, 2);
       port.config().write(sltctl, 2, savedSlotControl & ~mask);
-      secondaryBusReset(() -> awaitReady(() -> {
+      reset.accept(() -> awaitReady(() -> {
         port.config().write(exp + PciExpress.SLOT_STATUS, 2,
             PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC);
         port.config().write(sltctl, 2, (port.config().read(sltctl, 2) & ~mask)
             | (savedSlotControl & mask));
       }));
+    }
+
+    /**
+     * Cuts the slot's supply for {@link ResetEngine#POWER_OFF_TIME} and restores it, as a BMC
+     * does, whatever Slot Control asks: the card goes cold and the slot controller reports the
+     * power going and coming back. A slot software keeps off stays off.
+     */
+    private void slotPowerCycle(Runnable then) {
+      PciFunction port = decision.bridge();
+      port.slot().supplyCut(true);
+      after(ResetEngine.POWER_OFF_TIME, () -> {
+        port.slot().supplyCut(false);
+        then.run();
+      });
     }
 
     private void awaitReady() {

@@ -35,6 +35,11 @@ public final class PciExpress {
   public static final int CAP_PORT_TYPE_SHIFT = 4;
   public static final int CAP_SLOT_IMPLEMENTED = 1 << 8;
   public static final int CAP_IRQ_SHIFT = 9;
+  /**
+   * Interrupt Message Number (13:9): the MSI vector offset, or MSI-X table entry, a port's
+   * hot-plug and PME interrupts use.
+   */
+  public static final int CAP_IRQ_MASK = 0x1F << CAP_IRQ_SHIFT;
 
   /** Device Capabilities. */
   public static final int DEVCAP_PAYLOAD_256 = 0x1;

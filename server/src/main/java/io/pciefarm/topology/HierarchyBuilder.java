@@ -62,7 +62,7 @@ public final class HierarchyBuilder {
    * Builds with model names resolved by {@code models} rather than the catalog alone: the seam
    * tests use to place device models the catalog does not ship.
    */
-  static Hierarchy build(HierarchySpec spec, TimeBase timeBase,
+  public static Hierarchy build(HierarchySpec spec, TimeBase timeBase,
       Function<String, Optional<DeviceModel>> models) {
     if (!NAME.matcher(spec.getName()).matches()) {
       throw new TopologyException(Kind.BAD_VALUE, "name", "'" + spec.getName()

@@ -20,7 +20,8 @@ import java.util.List;
  * ready, and who owns it. It hears the writes to its hooked registers and turns them into
  * hierarchy events: a bus-number write republishes routing, an ACS Control write regroups, an
  * Initiate FLR or a D3hot to D0 transition resets the function, Secondary Bus Reset resets the
- * subtree.
+ * subtree; on a port with a slot, Slot Control, Slot Status and the interrupt controls (Command,
+ * MSI, MSI-X) go to its hot-plug controller.
  *
  * <h2>Readiness</h2>
  * After a reset the function answers Configuration Request Retry Status until its ready time:
@@ -456,6 +457,12 @@ public final class PciFunction implements RegisterListener {
         SlotHardware s = slot;
         if (s != null) {
           s.slotStatusWritten();
+        }
+      }
+      case COMMAND, MSI_CONTROL, MSI_MASK, MSIX_CONTROL -> {
+        SlotHardware s = slot;
+        if (s != null) {
+          s.interruptControlWritten();
         }
       }
       case ACS_CONTROL -> {

@@ -19,6 +19,8 @@ import io.pciefarm.topology.HierarchyBuilder;
 import io.pciefarm.topology.PciFunction;
 import io.pciefarm.topology.TopologyException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Slots whose features the topology declares, not the model's full pciehp slot. */
@@ -76,12 +78,37 @@ class DeclaredSlotsTest {
 
   @Test
   void interlockHoldsTheCardUntilReleased() {
+    List<String> seen = new ArrayList<>();
+    h.hotPlug().observer(new SlotObserver() {
+      @Override
+      public void interlockChanged(PciFunction port, int slot, boolean engaged) {
+        seen.add("slot " + slot + (engaged ? " engaged" : " released"));
+      }
+
+      @Override
+      public void commandCompleted(PciFunction port, int slot) {
+        seen.add("slot " + slot + " command completed");
+      }
+    });
     write(2, PciExpress.SLOT_CONTROL, reg(2, PciExpress.SLOT_CONTROL) | PciExpress.SLTCTL_EIC);
     assertEquals(PciExpress.SLTSTA_EIS, reg(2, PciExpress.SLOT_STATUS) & PciExpress.SLTSTA_EIS);
-    assertEquals(HotPlugException.Kind.WRONG_STATE,
-        assertThrows(HotPlugException.class, () -> h.hotPlug().remove(2)).kind());
+    assertEquals(0, reg(2, PciExpress.SLOT_CONTROL) & PciExpress.SLTCTL_EIC, "EIC reads 0");
+    assertTrue(h.hotPlug().state(2).interlockEngaged());
+    clock.advance(Duration.ofMillis(1));
+    assertEquals(List.of("slot 2 engaged", "slot 2 command completed"), seen,
+        "toggling the interlock is a command like any other");
+    write(2, PciExpress.SLOT_CONTROL, reg(2, PciExpress.SLOT_CONTROL));
+    assertTrue(h.hotPlug().state(2).interlockEngaged(), "a write without EIC leaves it");
+    HotPlugException held = assertThrows(HotPlugException.class, () -> h.hotPlug().remove(2));
+    assertEquals(HotPlugException.Kind.WRONG_STATE, held.kind());
+    assertTrue(held.getMessage().contains("interlock"), held.getMessage());
     write(2, PciExpress.SLOT_CONTROL, reg(2, PciExpress.SLOT_CONTROL) | PciExpress.SLTCTL_EIC);
     assertEquals(0, reg(2, PciExpress.SLOT_STATUS) & PciExpress.SLTSTA_EIS);
+    assertEquals("slot 2 released", seen.get(seen.size() - 1));
+    write(4, PciExpress.SLOT_CONTROL, reg(4, PciExpress.SLOT_CONTROL) | PciExpress.SLTCTL_EIC);
+    assertEquals(0, reg(4, PciExpress.SLOT_STATUS) & PciExpress.SLTSTA_EIS, "no interlock there");
+    assertTrue(seen.stream().noneMatch(e -> e.startsWith("slot 4 ") && !e.endsWith("completed")),
+        seen.toString());
     h.hotPlug().remove(2);
     assertFalse(h.hotPlug().state(2).present());
     assertEquals(HotPlugException.Kind.WRONG_STATE, assertThrows(HotPlugException.class,
@@ -93,6 +120,26 @@ class DeclaredSlotsTest {
     write(3, PciExpress.SLOT_CONTROL, 0xFFFF);
     assertEquals(0, reg(3, PciExpress.SLOT_CONTROL) & (PciExpress.SLTCTL_HPIE
         | PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_PCC));
+  }
+
+  @Test
+  void aSlotThatIsNotHotPlugCapableRefusesCardsWhileRunning() {
+    HotPlugException in = assertThrows(HotPlugException.class,
+        () -> h.hotPlug().insert(3, "nvme-ssd", ""));
+    assertEquals(HotPlugException.Kind.WRONG_STATE, in.kind());
+    assertEquals("slot 3 is not hot-plug capable (Slot Capabilities Hot-Plug Capable is clear):"
+        + " a card cannot be inserted while the hierarchy runs", in.getMessage());
+    assertTrue(port(3).secondary().functions().isEmpty(), "nothing was plugged");
+    assertFalse(h.hotPlug().state(3).present());
+    Hierarchy occupied = HierarchyBuilder.build(TopologyFiles.parse("""
+        {"name":"f","devices":[{"device":1,"model":"root-port-hotplug-acs","slot":1,
+          "slotFeatures":{"fixed":true},"children":[{"device":0,"model":"nvme-ssd"}]}]}""",
+        "f"), new TimeBase(clock, 1.0));
+    HotPlugException out = assertThrows(HotPlugException.class,
+        () -> occupied.hotPlug().remove(1));
+    assertEquals(HotPlugException.Kind.WRONG_STATE, out.kind());
+    assertTrue(out.getMessage().contains("cannot be removed"), out.getMessage());
+    assertTrue(occupied.hotPlug().state(1).present());
   }
 
   @Test

@@ -29,15 +29,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The Linux pciehp flows, end to end through the port's registers. */
 class HotPlugTest {
-  /** Slot 1: occupied at boot. Slot 2: empty. Slot 3: a switch port with a slot. */
+  /**
+   * Slot 1: occupied at boot. Slot 2: empty. Slot 3: a switch downstream port's slot (with an
+   * electromechanical interlock) behind root port 00:03.0, holding a USB controller.
+   */
   private static final String RACK = """
       {"name":"rack","slotCommandMs":5,"devices":[
         {"device":1,"model":"root-port-hotplug-acs","slot":1,"children":[{"device":0,"model":"nvme-ssd"}]},
-        {"device":2,"model":"root-port-hotplug-acs","slot":2}]}""";
+        {"device":2,"model":"root-port-hotplug-acs","slot":2},
+        {"device":3,"model":"root-port-acs","children":[
+          {"device":0,"model":"switch-upstream-port","children":[
+            {"device":0,"model":"switch-downstream-port-hotplug","slot":3,
+             "slotFeatures":{"attentionButton":true,"powerController":true,"mrlSensor":true,
+               "attentionIndicator":true,"powerIndicator":true,"electromechanicalInterlock":true},
+             "children":[{"device":0,"model":"usb3-bus-reset-only"}]}]}]}]}""";
 
   private final ManualClock clock = new ManualClock();
   private final Hierarchy h = HierarchyBuilder.build(TopologyFiles.parse(RACK, "rack"),
@@ -71,6 +81,11 @@ class HotPlugTest {
       @Override
       public void commandCompleted(PciFunction port, int slot) {
         events.add("slot " + slot + " command completed");
+      }
+
+      @Override
+      public void interlockChanged(PciFunction port, int slot, boolean engaged) {
+        events.add("slot " + slot + " interlock " + (engaged ? "engaged" : "released"));
       }
     });
   }
@@ -107,17 +122,32 @@ class HotPlugTest {
     clock.advance(Duration.ofMillis(ms));
   }
 
+  /** Every event enable, and HPIE: what pciehp turns on. */
+  private static final int PCIEHP_ENABLES = PciExpress.SLTCTL_ABPE | PciExpress.SLTCTL_PFDE
+      | PciExpress.SLTCTL_MRLSCE | PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_CCIE
+      | PciExpress.SLTCTL_HPIE | PciExpress.SLTCTL_DLLSCE;
+
   /** What pciehp enables: every event, hot-plug interrupts on, MSI as the delivery. */
   private void enableLikePciehp(int device) {
-    PciFunction p = port(device);
+    enableLikePciehp(port(device));
+  }
+
+  /** The same on any port, through its raw registers (it may sit behind a switch). */
+  private void enableLikePciehp(PciFunction p) {
     int msi = p.model().layout().capability(CapabilityId.MSI);
-    h.write(0, device, 0, msi + Msi.CONTROL, 2, Msi.CONTROL_ENABLE);
-    writeSltctl(device, sltctl(device) | PciExpress.SLTCTL_ABPE | PciExpress.SLTCTL_PFDE
-        | PciExpress.SLTCTL_MRLSCE | PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_CCIE
-        | PciExpress.SLTCTL_HPIE | PciExpress.SLTCTL_DLLSCE);
+    p.config().write(Header.COMMAND, 2, p.config().read(Header.COMMAND, 2)
+        | Header.COMMAND_MASTER);
+    p.config().write(msi + Msi.CONTROL, 2, Msi.CONTROL_ENABLE);
+    p.config().write(exp(p) + PciExpress.SLOT_CONTROL, 2, raw(p, PciExpress.SLOT_CONTROL)
+        | PCIEHP_ENABLES);
     advance(5);
-    clearSltsta(device, PciExpress.SLTSTA_EVENTS_RW1C);
+    p.config().write(exp(p) + PciExpress.SLOT_STATUS, 2, PciExpress.SLTSTA_EVENTS_RW1C);
     events.clear();
+  }
+
+  /** A PCI Express capability register of {@code p}, read raw (no routing, no readiness). */
+  private int raw(PciFunction p, int offset) {
+    return p.config().read(exp(p) + offset, 2);
   }
 
   @Test
@@ -157,9 +187,16 @@ class HotPlugTest {
     clearSltsta(2, PciExpress.SLTSTA_PDC);
     writeSltctl(2, (sltctl(2) & ~PciExpress.SLTCTL_PCC & ~PciExpress.SLTCTL_PIC_MASK)
         | PciExpress.INDICATOR_ON << PciExpress.SLTCTL_PIC_SHIFT);
-    advance(5);
+    advance(4);
+    assertEquals(0, sltsta(2) & PciExpress.SLTSTA_CC, "the command takes 5 ms");
+    advance(1);
     assertTrue((sltsta(2) & PciExpress.SLTSTA_CC) != 0);
-    advance(15);
+    assertTrue(h.hotPlug().state(2).powered());
+    advance(14); // 19 ms after power on: still training
+    assertEquals(0, lnksta(2) & PciExpress.LNKSTA_DLL_LINK_ACTIVE, "not before training ends");
+    assertEquals(0, sltsta(2) & PciExpress.SLTSTA_DLLSC);
+    assertEquals(0xFFFF, h.read(bus, 0, 0, 0, 2), "no link, no answer");
+    advance(1);
     assertTrue((lnksta(2) & PciExpress.LNKSTA_DLL_LINK_ACTIVE) != 0, "link trained");
     assertTrue((sltsta(2) & PciExpress.SLTSTA_DLLSC) != 0);
     assertEquals(0x0001, h.read(bus, 0, 0, 0, 2), "Retry Status until ready");
@@ -205,8 +242,11 @@ class HotPlugTest {
 
   @Test
   void surpriseRemovalDuringConfigTraffic() throws Exception {
+    enableLikePciehp(1);
     int bus = port(1).secondaryBusNumber();
     AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger before = new AtomicInteger();
+    AtomicInteger after = new AtomicInteger();
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       Future<List<Integer>> reader = pool.submit(() -> {
@@ -214,7 +254,11 @@ class HotPlugTest {
         while (!stop.get()) {
           try {
             int v = h.read(bus, 0, 0, 0, 2);
-            if (v != 0x144d && v != 0xFFFF) {
+            if (v == 0x144d) {
+              before.incrementAndGet();
+            } else if (v == 0xFFFF) {
+              after.incrementAndGet();
+            } else {
               bad.add(v);
             }
           } catch (ConfigRetryException e) {
@@ -223,12 +267,16 @@ class HotPlugTest {
         }
         return bad;
       });
-      Thread.sleep(20);
+      awaitAtLeast(before, 1000, "reads of the card before removal");
       h.hotPlug().remove(1);
-      Thread.sleep(20);
+      int seen = before.get();
+      awaitAtLeast(after, 1000, "reads of all ones after removal");
       stop.set(true);
-      assertEquals(List.of(), reader.get(10, TimeUnit.SECONDS));
+      assertEquals(List.of(), reader.get(10, TimeUnit.SECONDS), "only the card or all ones");
+      assertTrue(before.get() <= seen + 1, "no read sees the card once it is gone: "
+          + before.get() + " vs " + seen);
     } finally {
+      stop.set(true);
       pool.shutdownNow();
     }
     assertEquals(0xFFFF, h.read(bus, 0, 0, 0, 2));
@@ -236,8 +284,21 @@ class HotPlugTest {
     int sta = sltsta(1);
     assertEquals(PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC,
         sta & (PciExpress.SLTSTA_PDS | PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC));
-    assertEquals("slot 1 surprise-removed", events.get(0));
+    assertEquals(List.of("slot 1 surprise-removed", "slot 1 interrupt MSI"), events,
+        "presence and link lost together: one interrupt");
     assertTrue(h.functions().stream().noneMatch(f -> f.deviceModel().name().equals("nvme-ssd")));
+  }
+
+  /** Waits (bounded, generously) until another thread has counted {@code n}. */
+  private static void awaitAtLeast(AtomicInteger count, int n, String what)
+      throws InterruptedException {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (count.get() < n) {
+      if (System.nanoTime() - giveUp > 0) {
+        throw new AssertionError("only " + count.get() + " " + what);
+      }
+      Thread.sleep(1);
+    }
   }
 
   @Test
@@ -262,15 +323,51 @@ class HotPlugTest {
     h.hotPlug().openMrl(1);
     assertTrue((sltsta(1) & (PciExpress.SLTSTA_MRLSS | PciExpress.SLTSTA_MRLSC))
         == (PciExpress.SLTSTA_MRLSS | PciExpress.SLTSTA_MRLSC));
-    assertFalse(h.hotPlug().state(1).linkUp());
+    SlotState open = h.hotPlug().state(1);
+    assertFalse(open.linkUp());
+    assertEquals(0, open.slotControl() & PciExpress.SLTCTL_PCC, "Slot Control still says on");
+    assertFalse(open.powered(), "but an open latch removes power from the slot");
     h.hotPlug().closeMrl(1);
     assertEquals(0, sltsta(1) & PciExpress.SLTSTA_MRLSS);
+    assertTrue(h.hotPlug().state(1).powered());
     advance(200);
     assertTrue(h.hotPlug().state(1).linkUp());
   }
 
+  /** Power is lost and regained in many ways; the controller reports each change once. */
   @Test
-  void secondaryBusResetRaisesSpuriousEventsUnlessMasked() {
+  void everyChangeOfSlotPowerIsReported() {
+    h.hotPlug().openMrl(1);
+    h.hotPlug().closeMrl(1);
+    h.hotPlug().powerFault(1);
+    assertFalse(h.hotPlug().state(1).powered());
+    writeSltctl(1, sltctl(1) | PciExpress.SLTCTL_PCC); // acknowledges the fault: still off
+    writeSltctl(1, sltctl(1) & ~PciExpress.SLTCTL_PCC);
+    h.hotPlug().openMrl(2);
+    writeSltctl(2, sltctl(2) & ~PciExpress.SLTCTL_PCC); // commanded on, latch open: still off
+    h.hotPlug().closeMrl(2);
+    h.hotPlug().powerFault(2);
+    writeSltctl(2, sltctl(2) | PciExpress.SLTCTL_PCC);
+    assertEquals(List.of("slot 1 power off", "slot 1 power on", "slot 1 power off",
+        "slot 1 power on", "slot 2 power on", "slot 2 power off"),
+        events.stream().filter(e -> e.contains("power")).toList());
+    advance(200);
+    assertEquals(0x144d, h.read(port(1).secondaryBusNumber(), 0, 0, 0, 2), "slot 1 is back");
+  }
+
+  /** A fault on a slot that is off trips nothing: powering it later just works. */
+  @Test
+  void aPowerFaultOnAnUnpoweredSlotOnlyLatches() {
+    h.hotPlug().insert(2, "nvme-ssd", "");
+    h.hotPlug().powerFault(2);
+    assertTrue((sltsta(2) & PciExpress.SLTSTA_PFD) != 0);
+    writeSltctl(2, sltctl(2) & ~PciExpress.SLTCTL_PCC);
+    advance(200);
+    assertTrue(h.hotPlug().state(2).linkUp());
+  }
+
+  @Test
+  void secondaryBusResetRaisesSpuriousEvents() {
     enableLikePciehp(1);
     h.write(0, 1, 0, Type1.BRIDGE_CONTROL, 2, Type1.BRIDGE_CTL_BUS_RESET);
     advance(2);
@@ -279,6 +376,36 @@ class HotPlugTest {
     assertEquals(PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC,
         sltsta(1) & (PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC));
     assertEquals(List.of("slot 1 interrupt MSI"), events, "hardware raises a spurious event");
+  }
+
+  /**
+   * The OS masked the slot's presence and link events first (what pciehp_reset_slot does):
+   * hardware still latches Presence Detect Changed and DLL State Changed, as status bits latch
+   * whatever their enables say, but nothing interrupts; cleared before unmasking, they never
+   * will.
+   */
+  @Test
+  void secondaryBusResetTheOsMaskedRaisesNoInterrupt() {
+    enableLikePciehp(1);
+    int before = sltctl(1);
+    writeSltctl(1, before & ~(PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_DLLSCE));
+    advance(5);
+    clearSltsta(1, PciExpress.SLTSTA_CC);
+    events.clear();
+    h.write(0, 1, 0, Type1.BRIDGE_CONTROL, 2, Type1.BRIDGE_CTL_BUS_RESET);
+    advance(2);
+    h.write(0, 1, 0, Type1.BRIDGE_CONTROL, 2, 0);
+    advance(200);
+    assertEquals(PciExpress.SLTSTA_PDS | PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC,
+        sltsta(1) & (PciExpress.SLTSTA_PDS | PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC),
+        "latched as hardware does; the card is still there");
+    assertEquals(List.of(), events, "masked: no interrupt");
+    clearSltsta(1, PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC);
+    writeSltctl(1, before);
+    advance(5);
+    assertEquals(List.of("slot 1 command completed", "slot 1 interrupt MSI"), events,
+        "unmasked after clearing: only the unmasking command's own completion interrupts");
+    assertEquals(0x144d, h.read(port(1).secondaryBusNumber(), 0, 0, 0, 2));
   }
 
   @Test
@@ -290,6 +417,7 @@ class HotPlugTest {
     advance(5);
     clearSltsta(1, PciExpress.SLTSTA_EVENTS_RW1C);
     events.clear();
+    int before = sltctl(1);
     var f = h.resets().reset(new ResetRequest(new ResetTarget.Slot(1), MethodSet.LINK,
         ResetRequest.Mode.WAIT, null, false, Owner.HOST));
     clock.runAll();
@@ -297,6 +425,134 @@ class HotPlugTest {
     assertEquals(0, sltsta(1) & (PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC));
     assertTrue(events.stream().noneMatch(e -> e.contains("interrupt")), events.toString());
     assertTrue(events.stream().noneMatch(e -> e.contains("removed")), events.toString());
+    assertEquals(PciExpress.SLTCTL_HPIE | PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_DLLSCE,
+        sltctl(1) & (PciExpress.SLTCTL_HPIE | PciExpress.SLTCTL_PDCE | PciExpress.SLTCTL_DLLSCE),
+        "presence and link events unmasked again");
+    assertEquals(before, sltctl(1), "Slot Control as the OS left it");
+    assertEquals(0x144d, h.read(port(1).secondaryBusNumber(), 0, 0, 0, 2));
+  }
+
+  /**
+   * The farm's power cycle of a slot is masked as its slot reset is: the card goes cold (power
+   * off, then on, both reported) but the OS sees no removal and no interrupt.
+   */
+  @Test
+  void powerCycleThroughTheFarmShowsNoSpuriousRemoval() throws Exception {
+    enableLikePciehp(1);
+    writeSltctl(1, sltctl(1) & ~PciExpress.SLTCTL_CCIE);
+    advance(5);
+    clearSltsta(1, PciExpress.SLTSTA_EVENTS_RW1C);
+    events.clear();
+    PciFunction nvme = h.lookup(port(1).secondaryBusNumber(), 0);
+    int aer = nvme.model().layout().extendedCapability(CapabilityId.EXT_AER)
+        + io.pciefarm.spec.ExtendedCapabilities.AER_UNCOR_STATUS;
+    nvme.config().hardwareUpdate(aer, 4, 0, 1 << 14); // a sticky error bit
+    int before = sltctl(1);
+    var f = h.resets().reset(new ResetRequest(new ResetTarget.Slot(1),
+        java.util.EnumSet.of(io.pciefarm.reset.ResetMethod.POWER_CYCLE),
+        ResetRequest.Mode.WAIT, null, false, Owner.HOST));
+    clock.runAll();
+    assertTrue(f.get().complete());
+    assertEquals(List.of("slot 1 power off", "slot 1 command completed", "slot 1 power on",
+        "slot 1 command completed"), events, "masking and unmasking are commands; nothing else");
+    assertEquals(0, sltsta(1) & (PciExpress.SLTSTA_PDC | PciExpress.SLTSTA_DLLSC));
+    assertEquals(before, sltctl(1), "presence and link events unmasked again");
+    assertEquals(0, nvme.config().read(aer, 4), "cold: sticky bits cleared");
+    assertEquals(0x144d, h.read(port(1).secondaryBusNumber(), 0, 0, 0, 2));
+    assertTrue(h.hotPlug().state(1).powered());
+  }
+
+  // ---- slot 3: a reset of the port that implements the slot ----
+
+  private PciFunction slot3() {
+    return h.slotPort(3);
+  }
+
+  private void busResetAboveSlot3() {
+    h.write(0, 3, 0, Type1.BRIDGE_CONTROL, 2, Type1.BRIDGE_CTL_BUS_RESET);
+    advance(2);
+    h.write(0, 3, 0, Type1.BRIDGE_CONTROL, 2, 0);
+    advance(200);
+  }
+
+  /**
+   * A bus reset above a switch resets its downstream port, slot and all: Slot Control returns to
+   * its defaults (power controller off, indicators off, every enable clear), so the slot loses
+   * power; what is physical (the card, the latch, the interlock) stays as it is.
+   */
+  @Test
+  void aResetOfTheSlotsPortKeepsWhatIsPhysicalAndPowersTheSlotOff() {
+    PciFunction p = slot3();
+    SlotState boot = h.hotPlug().state(3);
+    assertTrue(boot.present() && boot.powered() && boot.linkUp());
+    enableLikePciehp(p);
+    p.config().write(exp(p) + PciExpress.SLOT_CONTROL, 2, raw(p, PciExpress.SLOT_CONTROL)
+        | PciExpress.SLTCTL_EIC);
+    advance(5);
+    assertEquals(List.of("slot 3 interlock engaged", "slot 3 command completed",
+        "slot 3 interrupt MSI"), events);
+    events.clear();
+
+    busResetAboveSlot3();
+    int sta = raw(p, PciExpress.SLOT_STATUS);
+    assertEquals(PciExpress.SLTSTA_PDS | PciExpress.SLTSTA_EIS, sta,
+        "presence and interlock survive; no event is latched across the reset");
+    int ctl = raw(p, PciExpress.SLOT_CONTROL);
+    assertEquals(0, ctl & PCIEHP_ENABLES, "enables reset");
+    assertEquals(PciExpress.SLTCTL_PCC, ctl & PciExpress.SLTCTL_PCC, "power controller off");
+    assertEquals(PciExpress.INDICATOR_OFF, ctl >> PciExpress.SLTCTL_PIC_SHIFT & 3);
+    SlotState after = h.hotPlug().state(3);
+    assertTrue(after.present() && after.interlockEngaged());
+    assertFalse(after.powered() || after.linkUp());
+    assertEquals(0, raw(p, PciExpress.LINK_STATUS) & PciExpress.LNKSTA_DLL_LINK_ACTIVE);
+    assertEquals(List.of("slot 3 power off"), events, "the power loss is reported");
+    PciFunction usb = p.secondary().functions().get(0);
+    assertFalse(usb.ready(), "the card waits for power");
+    assertEquals(HotPlugException.Kind.WRONG_STATE, assertThrows(HotPlugException.class,
+        () -> h.hotPlug().remove(3)).kind(), "the interlock still holds the card");
+
+    // Software powers the slot again, as pciehp does for an occupied slot it finds off.
+    p.config().write(exp(p) + PciExpress.SLOT_CONTROL, 2, ctl & ~PciExpress.SLTCTL_PCC);
+    advance(200);
+    assertTrue(h.hotPlug().state(3).linkUp());
+    assertTrue(usb.ready());
+    assertEquals(List.of("slot 3 power off", "slot 3 power on", "slot 3 command completed"),
+        events);
+  }
+
+  /** The same across a power cycle above the switch, with the latch open throughout. */
+  @Test
+  void aColdResetOfTheSlotsPortKeepsTheLatchState() {
+    PciFunction p = slot3();
+    h.hotPlug().openMrl(3);
+    events.clear();
+    h.resetEngine().powerCycle(port(3));
+    advance(200);
+    assertEquals(PciExpress.SLTSTA_PDS | PciExpress.SLTSTA_MRLSS, raw(p, PciExpress.SLOT_STATUS));
+    assertEquals(List.of(), events, "already off: the latch had removed power");
+    h.hotPlug().closeMrl(3);
+    assertFalse(h.hotPlug().state(3).powered(), "Slot Control, reset, keeps it off");
+    p.config().write(exp(p) + PciExpress.SLOT_CONTROL, 2,
+        raw(p, PciExpress.SLOT_CONTROL) & ~PciExpress.SLTCTL_PCC);
+    advance(200);
+    assertTrue(h.hotPlug().state(3).linkUp());
+    assertTrue(p.secondary().functions().get(0).ready());
+  }
+
+  /** Save and restore around a bus reset above the switch put Slot Control, hence power, back. */
+  @Test
+  void restoringTheSlotsPortAfterAResetPowersTheSlotAgain() throws Exception {
+    PciFunction p = slot3();
+    int before = raw(p, PciExpress.SLOT_CONTROL);
+    var f = h.resets().reset(new ResetRequest(new ResetTarget.Bus(port(3).secondaryBusNumber()),
+        MethodSet.LINK, ResetRequest.Mode.WAIT, null, true, Owner.HOST));
+    clock.runAll();
+    assertEquals(List.of(), f.get().notReady());
+    assertEquals(before, raw(p, PciExpress.SLOT_CONTROL));
+    assertTrue(h.hotPlug().state(3).linkUp());
+    assertEquals(List.of("slot 3 power off", "slot 3 power on"),
+        events.stream().filter(e -> e.contains("power")).toList());
+    assertEquals(PciExpress.SLTSTA_PDS, raw(p, PciExpress.SLOT_STATUS) & PciExpress.SLTSTA_PDS);
   }
 
   @Test
