@@ -161,4 +161,39 @@ class ResetQueueTest {
     assertEquals(after.started(), after.finished());
     assertFalse(first.isCompletedExceptionally());
   }
+  /**
+   * {@code pciefarm reset --try} while another reset holds the function: one line on stderr,
+   * ABORTED-style ("busy ... try again"), nothing on stdout, a non-zero exit; the running
+   * reset is untouched.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void theCliTryWhenBusyIsOneLineAndExitsNonZero(Via via) throws Exception {
+    HierarchyHandle h = hierarchy(via);
+    String fn = String.format("%04x:02:00.0", via == Via.TCP ? 0x520 : 0x521);
+    Resets.Stats before = resets(via).stats();
+    CompletableFuture<ResetResponse> running = h.resetAsync(ResetSpec.function("02:00.0")
+        .methods("flr"));
+    awaitStats(via, 1, 0);
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = io.pciefarm.cli.PcieFarmCli.run(new String[] {"reset",
+        via == Via.TCP ? "--server" : "--unix",
+        via == Via.TCP ? server.tcpTarget() : server.unixSocket().toString(),
+        "-s", fn, "--method", "flr", "--try"}, new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true));
+    assertEquals(1, code, err.toString());
+    assertEquals("", out.toString());
+    List<String> lines = err.toString().lines().toList();
+    assertEquals(1, lines.size(), err.toString());
+    assertTrue(lines.get(0).startsWith("pciefarm reset: ") && lines.get(0).contains("busy")
+        && lines.get(0).contains("try again"), lines.get(0));
+    assertFalse(running.isDone(), "the running reset goes on");
+    ResetServiceTest.await("the running reset finished", () -> {
+      clock.runAll();
+      return running.isDone();
+    });
+    assertEquals(ResetMethod.RESET_METHOD_FLR, running.get().getMethod());
+    assertEquals(before.started() + 1, resets(via).stats().started(), "--try started nothing");
+  }
 }
