@@ -196,4 +196,43 @@ class ResetQueueTest {
     assertEquals(ResetMethod.RESET_METHOD_FLR, running.get().getMethod());
     assertEquals(before.started() + 1, resets(via).stats().started(), "--try started nothing");
   }
+  /**
+   * From the moment a lease is released until its clean-up reset is done, its functions are
+   * nobody's: a write or a reset by the tenant that held it is refused, with a message saying
+   * why, rather than landing on a device about to be reset (or just reset) for the pool.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void aReleasedLeasesFunctionsRefuseWritesUntilTheirResetIsDone(Via via) throws Exception {
+    PcieFarmClient c = via == Via.TCP ? tcp : unix;
+    HierarchyHandle h = hierarchy(via);
+    FunctionHandle drive = h.function("01:00.0");
+    io.pciefarm.topology.PciFunction engine = server.farm().get(h.name()).lookup(
+        io.pciefarm.topology.PciAddress.parse(drive.address().toString()));
+    LeaseHandle lease = h.leaseFunctions("01:00.0");
+    assertTrue(drive.writeWord(io.pciefarm.spec.Header.COMMAND,
+        io.pciefarm.spec.Header.COMMAND_MASTER));
+    CompletableFuture<io.pciefarm.proto.v1.ReleaseResponse> released =
+        CompletableFuture.supplyAsync(() -> c.release(lease.id()));
+    ResetServiceTest.await("the lease ended, its reset waiting for farm time",
+        () -> engine.owner().isReleased() && clock.pending() > 0);
+
+    PcieFarmException write = expect(Status.Code.PERMISSION_DENIED,
+        () -> drive.writeWord(io.pciefarm.spec.Header.COMMAND, 0x6));
+    assertTrue(write.getMessage().contains("being reset after lease " + lease.id() + " ended"),
+        write.getMessage());
+    PcieFarmException reset = expect(Status.Code.FAILED_PRECONDITION,
+        () -> drive.reset("flr"));
+    assertEquals(List.of(drive.address().toString()), reset.blockingFunctions());
+    assertFalse(released.isDone(), "Release answers once the functions are back");
+
+    ResetServiceTest.await("the release's reset finished", () -> {
+      clock.runAll();
+      return released.isDone();
+    });
+    assertTrue(released.get().getReleased());
+    assertEquals(io.pciefarm.ownership.Owner.HOST, engine.owner());
+    assertEquals(0, drive.readWord(io.pciefarm.spec.Header.COMMAND), "reset, and nothing after");
+    lease.release(); // the handle: already gone
+  }
 }
