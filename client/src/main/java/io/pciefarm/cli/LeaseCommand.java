@@ -155,6 +155,7 @@ final class LeaseCommand implements Runnable {
       boolean released = lease.release();
       out.println(released ? "released " + lease.id() : "lease " + lease.id() + " was gone");
       out.flush();
+      warn(spec.commandLine().getErr(), lease.releaseNotes());
       return 0;
     }
 
@@ -218,10 +219,12 @@ final class LeaseCommand implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (PcieFarmClient client = server.connect()) {
-        out.println(client.releaseLease(id) ? "released " + id
+        io.pciefarm.proto.v1.ReleaseResponse r = client.release(id);
+        out.println(r.getReleased() ? "released " + id
             : "lease " + id + " was already gone (released or expired)");
+        out.flush();
+        warn(spec.commandLine().getErr(), r.getNotesList());
       }
-      out.flush();
       return 0;
     }
   }
@@ -260,6 +263,17 @@ final class LeaseCommand implements Runnable {
   }
 
   // -----------------------------------------------------------------------------------------
+
+  /**
+   * What a release's clean-up reset could not do, one "warning:" line each on stderr: not an
+   * error (the lease is gone and the functions are back), but what the next holder will find.
+   */
+  static void warn(PrintWriter err, List<String> notes) {
+    for (String n : notes) {
+      err.println("pciefarm lease: warning: " + n);
+    }
+    err.flush();
+  }
 
   static void print(PrintWriter out, Lease l) {
     out.println(l.getId());

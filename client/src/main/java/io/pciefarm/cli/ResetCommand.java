@@ -89,8 +89,8 @@ final class ResetCommand implements Callable<Integer> {
       description = "Return once the reset is issued, not once the functions are ready.")
   boolean noWaitReady;
 
-  @Option(names = "--lease", paramLabel = "ID", description = "The lease that covers the"
-      + " functions (needed for leased ones).")
+  @Option(names = "--lease", paramLabel = "ID", description = "Narrow the reset to this lease"
+      + " of yours (without it, any lease of your tenant counts).")
   String lease;
 
   @Option(names = "--probe", description = "Change nothing: show the method, what it would"

@@ -52,6 +52,23 @@ final class ServeCommand implements Callable<Integer> {
       description = "Most accesses one batch may carry (default ${DEFAULT-VALUE}).")
   int maxBatch;
 
+  @Option(names = "--max-streams", paramLabel = "N",
+      defaultValue = "" + PcieFarmServer.DEFAULT_MAX_STREAMS_PER_CONNECTION,
+      description = "Concurrent calls (HTTP/2 streams) per connection; more wait for a free"
+          + " one (default ${DEFAULT-VALUE}).")
+  int maxStreams;
+
+  @Option(names = "--max-subscriptions-per-client", paramLabel = "N",
+      defaultValue = "" + PcieFarmServer.DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT,
+      description = "Event subscriptions one client may hold: a tenant with --tokens, else a"
+          + " connection (default ${DEFAULT-VALUE}).")
+  int maxSubscriptionsPerClient;
+
+  @Option(names = "--max-message-bytes", paramLabel = "BYTES",
+      defaultValue = "" + PcieFarmServer.DEFAULT_MAX_INBOUND_MESSAGE_BYTES,
+      description = "Largest request message accepted (default ${DEFAULT-VALUE}).")
+  int maxMessageBytes;
+
   @Option(names = "--grace", paramLabel = "SECONDS", defaultValue = "10",
       description = "How long shutdown lets calls finish (default ${DEFAULT-VALUE}).")
   int graceSeconds;
@@ -67,7 +84,14 @@ final class ServeCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--no-tcp needs --unix PATH: there would be no listener");
     }
+    positive("--max-batch", maxBatch);
+    positive("--max-streams", maxStreams);
+    positive("--max-subscriptions-per-client", maxSubscriptionsPerClient);
+    positive("--max-message-bytes", maxMessageBytes);
     PcieFarmServer.Builder b = PcieFarmServer.builder().maxBatchAccesses(maxBatch)
+        .maxStreamsPerConnection(maxStreams)
+        .maxEventSubscriptionsPerClient(maxSubscriptionsPerClient)
+        .maxInboundMessageBytes(maxMessageBytes)
         .shutdownGrace(Duration.ofSeconds(graceSeconds));
     TokenTable table = null;
     if (tokens != null) {
@@ -118,6 +142,13 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private void positive(String option, int value) {
+    if (value <= 0) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          option + " must be at least 1, not " + value);
+    }
   }
 
   static HierarchySpec read(String file) {

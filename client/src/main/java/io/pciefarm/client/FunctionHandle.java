@@ -3,8 +3,10 @@ package io.pciefarm.client;
 /**
  * One function's config space. Reads of a function that is not there return all ones, as on
  * hardware. Reads are retried on UNAVAILABLE; writes are too, with one request id, so the
- * server applies each once. Writing needs the function's lease (or, for the host's pool, an
- * administrator's token): PERMISSION_DENIED otherwise.
+ * server applies each once. Writing and resetting need the function to be held by a lease of
+ * the caller's tenant (or, for the host's pool, an administrator's token): PERMISSION_DENIED for
+ * a write, FAILED_PRECONDITION for a reset otherwise. No lease id is sent: any lease of the
+ * tenant counts.
  */
 public final class FunctionHandle {
   private final PcieFarmClient client;

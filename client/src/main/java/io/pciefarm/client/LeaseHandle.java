@@ -62,6 +62,7 @@ public final class LeaseHandle implements AutoCloseable {
   private volatile Lease info;
   private volatile PcieFarmException failure;
   private volatile boolean released;
+  private volatile List<String> releaseNotes = List.of();
 
   // guarded by this
   private boolean renewing;
@@ -132,10 +133,19 @@ public final class LeaseHandle implements AutoCloseable {
     if (released) {
       return false;
     }
-    boolean wasHeld = client.releaseLease(id);
+    io.pciefarm.proto.v1.ReleaseResponse r = client.release(id);
+    releaseNotes = List.copyOf(r.getNotesList());
     released = true;
     client.forget(this);
-    return wasHeld;
+    return r.getReleased();
+  }
+
+  /**
+   * After {@link #release()}: what the clean-up reset could not do (see
+   * {@link PcieFarmClient#release}); empty before, and when every function was reset.
+   */
+  public List<String> releaseNotes() {
+    return releaseNotes;
   }
 
   /** {@link #release()}. */

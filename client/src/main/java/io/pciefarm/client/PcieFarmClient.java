@@ -656,12 +656,21 @@ public final class PcieFarmClient implements AutoCloseable {
    * (released or expired).
    */
   public boolean releaseLease(String leaseId) {
+    return release(leaseId).getReleased();
+  }
+
+  /**
+   * {@link #releaseLease}, with the server's whole answer: whether the lease was still there,
+   * and {@code notes} on what its clean-up reset could not do (a device whose reset changes
+   * nothing returns to the pool as its holder left it).
+   */
+  public io.pciefarm.proto.v1.ReleaseResponse release(String leaseId) {
     // The answer waits for the resets, which for a device that hangs last the farm's readiness
     // timeout (60 s of farm time): allow that, whatever the call timeout.
     long millis = Math.max(callTimeout.toMillis(), RELEASE_TIMEOUT.toMillis());
     return call("releasing lease " + leaseId, () -> leases
         .withDeadlineAfter(millis, TimeUnit.MILLISECONDS)
-        .release(ReleaseRequest.newBuilder().setLeaseId(leaseId).build()).getReleased());
+        .release(ReleaseRequest.newBuilder().setLeaseId(leaseId).build()));
   }
 
   /** Active leases of every tenant, of one hierarchy or (null or "") of the whole farm. */

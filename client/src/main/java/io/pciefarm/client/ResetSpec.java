@@ -26,8 +26,9 @@ import java.util.UUID;
  * }</pre>
  *
  * Defaults: the function's own reset_method order, WAIT mode bounded by the call's deadline,
- * no save/restore, the answer once every affected function is ready again, no lease (an
- * administrator acts as the host), and a fresh request_id per call.
+ * no save/restore, the answer once every affected function is ready again, no lease id (every
+ * lease of the caller's tenant counts, and for an administrator the host's pool, as for config
+ * writes), and a fresh request_id per call.
  */
 public final class ResetSpec {
   private final ResetTargetKind kind;
@@ -239,7 +240,10 @@ public final class ResetSpec {
         wait, leaseId, requestId, deadline);
   }
 
-  /** The caller's lease, which must cover every affected function. */
+  /**
+   * Narrows the reset to one of the caller's leases: every affected function must be that
+   * lease's. Without it, any lease of the caller's tenant counts.
+   */
   public ResetSpec lease(String id) {
     return copy(kind, address, hierarchy, number, methods, alias, mode, waitTimeout, saveRestore,
         waitReady, Objects.requireNonNull(id, "lease id"), requestId, deadline);

@@ -89,6 +89,33 @@ class LeaseCommandTest extends LiveServer {
     assertFalse(run(as(ALICE, "lease", "ls")).out().contains(id));
   }
 
+  /**
+   * The README's example: leasing the GPU, dirtying it, releasing it. Its PM reset does
+   * nothing (the quirk it emulates), so the release says so, one warning per function, and
+   * the GPU returns as it was left.
+   */
+  @Test
+  void releasingTheGpuWarnsThatItsResetChangedNothing() {
+    String gpu = "0000:01:00.0";
+    CliTest.Result acquired = run(as(ALICE, "lease", "acquire", "gpu-passthrough",
+        "--function", "01:00.0", "--ttl", "5m"));
+    assertEquals(0, acquired.code(), acquired.err());
+    String id = acquired.out().lines().findFirst().orElseThrow();
+    assertEquals(0, run(as(ALICE, "setpci", "-s", gpu, "COMMAND=6")).code());
+    CliTest.Result released = run(as(ALICE, "lease", "release", id));
+    assertEquals(0, released.code(), released.err());
+    assertEquals("released " + id, released.out().strip());
+    List<String> warnings = released.err().lines().toList();
+    assertEquals(2, warnings.size(), released.err());
+    assertTrue(warnings.get(0).startsWith("pciefarm lease: warning: 0000:01:00.0: reset by pm")
+        && warnings.get(0).contains("returns as its holder left it"), warnings.get(0));
+    assertTrue(warnings.get(1).startsWith("pciefarm lease: warning: 0000:01:00.1: "),
+        warnings.get(1));
+    assertEquals(Owner.HOST, engine(gpu).owner());
+    assertEquals(6, engine(gpu).config().read(0x04, 2), "what the warning says");
+    engine(gpu).config().write(0x04, 2, 0); // leave the shared farm as it was
+  }
+
   @Test
   void acquireByGroupNumber() {
     Hierarchy h = server.farm().get("storage-switch");

@@ -2,6 +2,7 @@ package io.pciefarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -131,6 +132,41 @@ class ServeCommandTest {
       CliTest.Result ls = CliTest.run("ls", "--server", m.group(1), "--token",
           "serve-ops-0123456789abcdef01");
       assertEquals(0, ls.code(), ls.err());
+    }
+  }
+
+  @Test
+  void limitOptionsReachTheServer() throws Exception {
+    Path socket = dir.resolve("limits.sock");
+    try (Serving s = new Serving("serve", "--no-tcp", "--unix", socket.toString(),
+        "--topology", "storage-switch.json", "--max-batch", "10", "--max-streams", "3",
+        "--max-subscriptions-per-client", "1", "--max-message-bytes", "65536");
+        PcieFarmClient c = PcieFarmClient.connectUnix(socket)) {
+      io.pciefarm.proto.v1.ServerInfo info = c.serverInfo();
+      assertEquals(10, info.getMaxBatchAccesses());
+      assertEquals(3, info.getMaxStreamsPerConnection());
+      assertEquals(1, info.getMaxEventSubscriptionsPerClient());
+      assertEquals(65536, info.getMaxMessageBytes());
+      // Each limit acts: a second subscription on the connection, a message over 64 KiB.
+      try (io.pciefarm.client.EventSubscription one = c.subscribe(null, 0, e -> { })) {
+        assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, assertThrows(
+            io.pciefarm.client.PcieFarmException.class, () -> c.subscribe(null, 0, e -> { }))
+            .code());
+      }
+      assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, assertThrows(
+          io.pciefarm.client.PcieFarmException.class, () -> c.createHierarchy(
+              io.pciefarm.proto.v1.HierarchySpec.newBuilder().setName("x".repeat(70_000))
+                  .build())).code());
+    }
+  }
+
+  @Test
+  void aLimitBelowOneIsAUsageError() {
+    for (String option : List.of("--max-streams", "--max-subscriptions-per-client",
+        "--max-message-bytes", "--max-batch")) {
+      CliTest.Result r = CliTest.run("serve", "--port", "0", option, "0");
+      assertEquals(2, r.code(), option + ": " + r.err());
+      assertTrue(r.errLine().contains(option + " must be at least 1, not 0"), r.err());
     }
   }
 

@@ -119,7 +119,7 @@ class ServiceCliTest extends LiveServer {
   }
 
   @Test
-  void resetOfLeasedFunctionsNeedsTheLease() throws Exception {
+  void resetOfLeasedFunctionsIsForTheirTenant() throws Exception {
     Hierarchy h = box("test-cli-lease", 0x552);
     Leases leases = server.farm().leases();
     Lease theirs = leases.acquire(new Leases.Request(h, List.of(),
@@ -143,6 +143,9 @@ class ServiceCliTest extends LiveServer {
       Result r = ok(run(at(Via.TCP, "reset", "-s", "0552:02:00.0", "--device", "--lease",
           mine.id())));
       assertTrue(r.out().contains("lease " + mine.id()), r.out());
+      // Without --lease too: the tenant's own leases count, as for setpci.
+      Result own = ok(run(at(Via.TCP, "reset", "-s", "0552:02:00.0", "--device")));
+      assertTrue(own.out().contains("lease " + mine.id()), own.out());
     } finally {
       leases.release(mine.id(), io.pciefarm.grpc.Caller.LOCAL.tenant()).get();
       server.farm().delete("test-cli-lease");

@@ -16,6 +16,7 @@ import io.pciefarm.grpc.Caller;
 import io.pciefarm.grpc.PcieFarmServer;
 import io.pciefarm.grpc.Statuses;
 import io.pciefarm.grpc.TokenTable;
+import io.pciefarm.ownership.Authority;
 import io.pciefarm.ownership.Owner;
 import io.pciefarm.proto.v1.AcquireRequest;
 import io.pciefarm.proto.v1.DeviceSpec;
@@ -180,6 +181,11 @@ class AuthTest extends LiveServer {
     assertTrue(e.getMessage().contains("host's pool") && e.getMessage().contains(NVME2),
         e.getMessage());
     assertTrue(ops.function(NVME2).writeWord(Header.COMMAND, 0));
+    // Resets follow the same rule.
+    PcieFarmException reset = expect(Status.Code.FAILED_PRECONDITION,
+        () -> alice.function(NVME2).reset("flr"));
+    assertEquals(List.of(NVME2), reset.blockingFunctions());
+    assertEquals(1, ops.function(NVME2).reset("flr").getAffectedCount());
     assertFalse(alice.function("0001:06:00.0").writeWord(0, 0),
         "where no function answers, a write is dropped as before, not refused");
   }
@@ -225,13 +231,26 @@ class AuthTest extends LiveServer {
       // Presenting alice's lease does not help bob: it is not his.
       expectRaw(Status.Code.PERMISSION_DENIED, () -> ResetServiceGrpc.newBlockingStub(
           bob.channel()).reset(resetGpu(lease.id())));
-      // Alice, with her lease, may.
-      ResetServiceGrpc.newBlockingStub(alice.channel()).reset(resetGpu(lease.id()));
-      // So may the engine, asked as her lease's owner (what Caller.owner resolves).
-      Owner asAlice = new Caller("alice", false).owner(lease.id(), server.farm().leases());
-      assertEquals(Owner.lease(lease.id(), "alice"), asAlice);
+      // Alice may, with her lease or without (her tenant's leases are hers, as for writes),
+      // and through a typed handle.
+      ResetServiceGrpc.newBlockingStub(alice.channel()).reset(resetGpu(lease.id()).toBuilder()
+          .setMode(ResetMode.RESET_MODE_WAIT).setWaitReady(true).build());
+      ResetServiceGrpc.newBlockingStub(alice.channel()).reset(resetGpu("").toBuilder()
+          .setMode(ResetMode.RESET_MODE_WAIT).setWaitReady(true).build());
+      assertEquals(1, alice.function("0000:01:00.1").reset("pm").getAffectedCount());
+      // What Caller.authority resolves: her lease's owner with the id; her tenant without.
+      Authority withId = new Caller("alice", false).authority(lease.id(),
+          server.farm().leases());
+      assertEquals(Owner.lease(lease.id(), "alice"), withId);
+      Authority without = new Caller("alice", false).authority("", server.farm().leases());
+      assertTrue(without.covers(Owner.lease(lease.id(), "alice")));
+      assertFalse(without.covers(Owner.HOST), "a tenant that is no administrator");
+      assertFalse(new Caller("bob", false).authority("", server.farm().leases())
+          .covers(Owner.lease(lease.id(), "alice")));
+      assertFalse(new Caller("ops", true).authority("", server.farm().leases())
+          .covers(Owner.lease(lease.id(), "alice")), "not even an administrator");
       assertEquals(Status.Code.PERMISSION_DENIED, Statuses.toStatus(assertThrows(
-          RuntimeException.class, () -> new Caller("bob", false).owner(lease.id(),
+          RuntimeException.class, () -> new Caller("bob", false).authority(lease.id(),
               server.farm().leases()))).getStatus().getCode());
     }
   }

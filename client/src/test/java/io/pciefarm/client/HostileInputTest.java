@@ -1,6 +1,7 @@
 package io.pciefarm.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,25 @@ import io.pciefarm.proto.v1.GetTopologyRequest;
 import io.pciefarm.proto.v1.HierarchySpec;
 import io.pciefarm.proto.v1.ReadRequest;
 import io.pciefarm.proto.v1.Width;
+import io.pciefarm.proto.v1.AccessError;
+import io.pciefarm.proto.v1.AcquireRequest;
+import io.pciefarm.proto.v1.EventFilter;
+import io.pciefarm.proto.v1.EventServiceGrpc;
+import io.pciefarm.proto.v1.EventStreamItem;
+import io.pciefarm.proto.v1.EventType;
+import io.pciefarm.proto.v1.HotPlugServiceGrpc;
+import io.pciefarm.proto.v1.InsertRequest;
+import io.pciefarm.proto.v1.ProbeResetRequest;
+import io.pciefarm.proto.v1.ProbeResetResponse;
+import io.pciefarm.proto.v1.ResetRequest;
+import io.pciefarm.proto.v1.ResetServiceGrpc;
+import io.pciefarm.proto.v1.ResetTarget;
+import io.pciefarm.proto.v1.ResetTargetKind;
+import io.pciefarm.proto.v1.SetResetMethodsRequest;
+import io.pciefarm.proto.v1.SlotRef;
+import io.pciefarm.proto.v1.SubscribeRequest;
+import io.pciefarm.spec.Header;
+import java.util.concurrent.CompletableFuture;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -45,6 +65,7 @@ class HostileInputTest extends LiveServer {
   void survivesHostileRequests(Via via) throws Exception {
     PcieFarmClient c = client(via);
     int vendorDevice = c.function(NVME).readDword(0);
+    int command = c.function(NVME).readWord(Header.COMMAND);
     ConfigServiceGrpc.ConfigServiceBlockingStub config =
         ConfigServiceGrpc.newBlockingStub(c.channel());
     FarmServiceGrpc.FarmServiceBlockingStub farm = FarmServiceGrpc.newBlockingStub(c.channel());
@@ -132,11 +153,118 @@ class HostileInputTest extends LiveServer {
     expectRaw(Status.Code.DEADLINE_EXCEEDED, () -> farm.withDeadlineAfter(1, TimeUnit.NANOSECONDS)
         .getTopology(GetTopologyRequest.getDefaultInstance()));
 
+    // Enum values no server knows, on the other services: reset methods, aliases and modes,
+    // event types, batch ops and widths.
+    ResetServiceGrpc.ResetServiceBlockingStub reset = ResetServiceGrpc.newBlockingStub(
+        c.channel());
+    ResetTarget target = ResetTarget.newBuilder()
+        .setKind(ResetTargetKind.RESET_TARGET_KIND_FUNCTION).setAddress(NVME).build();
+    for (int m : new int[] {0, 99, -1, Integer.MAX_VALUE}) {
+      expectRaw(Status.Code.INVALID_ARGUMENT, () -> reset.reset(ResetRequest.newBuilder()
+          .setTarget(target).addMethodsValue(m).setRequestId(PcieFarmClient.newRequestId())
+          .build()));
+      expectRaw(Status.Code.INVALID_ARGUMENT, () -> reset.probeReset(ProbeResetRequest
+          .newBuilder().setTarget(target).addMethodsValue(m).build()));
+      expectRaw(Status.Code.INVALID_ARGUMENT, () -> reset.setResetMethods(
+          SetResetMethodsRequest.newBuilder().setAddress(NVME).addMethodsValue(m).build()));
+    }
+    expectRaw(Status.Code.INVALID_ARGUMENT, () -> reset.reset(ResetRequest.newBuilder()
+        .setTarget(target).setAliasValue(42).build()));
+    expectRaw(Status.Code.INVALID_ARGUMENT, () -> reset.reset(ResetRequest.newBuilder()
+        .setTarget(target).setModeValue(7).build()));
+    expectRaw(Status.Code.INVALID_ARGUMENT, () -> reset.reset(ResetRequest.newBuilder()
+        .setTarget(target.toBuilder().setKindValue(9)).build()));
+    for (int type : new int[] {0, 999, -5}) {
+      expect(Status.Code.INVALID_ARGUMENT, () -> c.subscribe(EventFilter.newBuilder()
+          .addTypesValue(type).build(), 0, e -> { }));
+    }
+    Access read = Access.newBuilder().setAddress(0x10300).setWidth(Width.WIDTH_DWORD).build();
+    Batched odd = batch(c, List.of(AccessBatch.newBuilder().setId(7)
+        .addAccesses(read.toBuilder().setOpValue(77))
+        .addAccesses(read)
+        .addAccesses(read.toBuilder().setWidthValue(9))
+        .addAccesses(read.toBuilder().setOpValue(-1).setValue(0xffff)).build()));
+    assertEquals(Status.Code.OK, odd.status().getCode(), odd.status().toString());
+    AccessBatchResult r = odd.results().get(0);
+    assertEquals(vendorDevice, r.getValues(1), "the good access in between is served");
+    assertEquals(List.of(0, 2, 3), r.getErrorsList().stream().map(AccessError::getIndex)
+        .toList());
+    for (AccessError e : r.getErrorsList()) {
+      assertEquals(Status.Code.INVALID_ARGUMENT.value(), e.getCode(), e.toString());
+    }
+    assertTrue(r.getErrors(0).getMessage().contains("op 77"), r.getErrors(0).getMessage());
+
+    // Request ids: over the limit (a megabyte of one), and garbage of a legal length, which is
+    // only a name: the call acts once under it.
+    String hugeId = "r".repeat(1 << 20);
+    expect(Status.Code.INVALID_ARGUMENT, () -> c.write(Address.parse(NVME), Header.COMMAND, 2,
+        command, hugeId));
+    expect(Status.Code.INVALID_ARGUMENT, () -> c.write(Address.parse(NVME), Header.COMMAND, 2,
+        command, "x".repeat(129)));
+    expectRaw(Status.Code.INVALID_ARGUMENT, () -> reset.reset(ResetRequest.newBuilder()
+        .setTarget(target).setRequestId(hugeId).build()));
+    expect(Status.Code.INVALID_ARGUMENT, () -> c.acquireLease(AcquireRequest.newBuilder()
+        .setHierarchy("storage-switch").addFunctions(NVME).setRequestId(hugeId).build()));
+    expectRaw(Status.Code.INVALID_ARGUMENT, () -> HotPlugServiceGrpc.newBlockingStub(
+        c.channel()).insert(InsertRequest.newBuilder().setSlot(SlotRef.newBuilder()
+            .setHierarchy("storage-switch").setSlot(4)).setModel("nvme-ssd").setRequestId(hugeId)
+            .build()));
+    assertFalse(c.slot("storage-switch", 4).state().getCardPresent(), "nothing was inserted");
+    assertTrue(c.leases(null).isEmpty(), "nothing was leased");
+    String garbage = "\u0000\n\u202e\uffff " + via;
+    assertTrue(c.write(Address.parse(NVME), Header.COMMAND, 2, command, garbage));
+    assertTrue(c.write(Address.parse(NVME), Header.COMMAND, 2, command, garbage));
+    expect(Status.Code.INVALID_ARGUMENT, () -> c.write(Address.parse(NVME), Header.COMMAND, 2,
+        command ^ 1, garbage));
+
+    // Event streams cancelled before their request, right after it, and once live.
+    for (int i = 0; i < 10; i++) {
+      ClientCall<SubscribeRequest, EventStreamItem> call = c.channel().newCall(
+          EventServiceGrpc.getSubscribeMethod(), CallOptions.DEFAULT);
+      call.start(new ClientCall.Listener<>() { }, new Metadata());
+      if (i % 2 == 1) {
+        call.sendMessage(SubscribeRequest.getDefaultInstance());
+        call.halfClose();
+        call.request(1);
+      }
+      call.cancel("hostile client leaves", null);
+      c.subscribe(EventFilter.getDefaultInstance(), 0, e -> { }).close();
+    }
+
     // Still answering, correctly, on every service.
     assertEquals(vendorDevice, c.function(NVME).readDword(0));
+    assertEquals(command, c.function(NVME).readWord(Header.COMMAND));
     assertEquals(ServingStatus.SERVING, c.health(""));
     assertEquals(5, c.hierarchies().stream().filter(h -> !h.getName().startsWith("test-"))
         .count());
+    ProbeResetResponse probe = c.probeReset(ResetSpec.function(NVME));
+    assertEquals(List.of(NVME), probe.getAffectedList().stream()
+        .map(io.pciefarm.proto.v1.AffectedFunction::getAddress).toList());
+    assertTrue(probe.getPermitted());
+    assertEquals("storage-switch", c.slot("storage-switch", 4).state().getHierarchy());
+    assertTrue(c.leases("storage-switch").isEmpty());
+    // A live event subscription still hears what happens.
+    String name = "test-hostile-" + via.name().toLowerCase();
+    CompletableFuture<io.pciefarm.proto.v1.Event> created = new CompletableFuture<>();
+    try (EventSubscription events = c.subscribe(EventFilter.newBuilder()
+        .addTypes(EventType.EVENT_TYPE_HIERARCHY_CREATED).build(), 0, item -> {
+          if (item.getEvent().getHierarchy().equals(name)) {
+            created.complete(item.getEvent());
+          }
+        })) {
+      c.createHierarchy(HierarchySpec.newBuilder().setName(name)
+          .setSegment(via == Via.TCP ? 0x502 : 0x503)
+          .addDevices(DeviceSpec.newBuilder().setDevice(1).setModel("root-port-acs")).build());
+      assertEquals(1, created.get(30, TimeUnit.SECONDS).getSequence());
+    } finally {
+      c.deleteHierarchy(name);
+    }
+    long streamsUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (server.openEventStreams() != 0 && System.nanoTime() < streamsUntil) {
+      Thread.sleep(50);
+    }
+    assertEquals(0, server.openEventStreams(), "cancelled event streams are cleaned up");
+    assertEquals(0, server.farm().events().subscriptionCount());
     try (ConfigStream s = c.openStream()) {
       Batch b = new Batch();
       b.read(Address.parse(NVME), 0, 4);
@@ -151,6 +279,16 @@ class HostileInputTest extends LiveServer {
 
   /** Sends the batches on a raw stream and returns the status it ends with. */
   private static Status.Code batchStatus(PcieFarmClient c, List<AccessBatch> batches)
+      throws InterruptedException {
+    Batched b = batch(c, batches);
+    assertNotNull(b.status().getDescription(), b.status().toString());
+    return b.status().getCode();
+  }
+
+  /** How a raw batch stream ended, and the results it got. */
+  private record Batched(Status status, List<AccessBatchResult> results) {}
+
+  private static Batched batch(PcieFarmClient c, List<AccessBatch> batches)
       throws InterruptedException {
     CountDownLatch done = new CountDownLatch(1);
     AtomicReference<Status> status = new AtomicReference<>(Status.OK);
@@ -178,8 +316,7 @@ class HostileInputTest extends LiveServer {
     }
     out.onCompleted();
     assertTrue(done.await(60, TimeUnit.SECONDS));
-    assertNotNull(status.get().getDescription(), status.get().toString());
-    return status.get().getCode();
+    return new Batched(status.get(), List.copyOf(results));
   }
 
   /** Calls a method by name with raw bytes as the request; returns the status. */

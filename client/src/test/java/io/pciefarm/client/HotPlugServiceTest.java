@@ -27,9 +27,11 @@ import io.pciefarm.proto.v1.SetMrlRequest;
 import io.pciefarm.proto.v1.SlotActionRequest;
 import io.pciefarm.proto.v1.SlotRef;
 import io.pciefarm.proto.v1.SlotState;
+import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.PciExpress;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciAddress;
+import io.pciefarm.topology.PciFunction;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -277,6 +279,58 @@ class HotPlugServiceTest extends LiveServer {
       assertTrue(out.getMessage().contains("cannot be removed"), out.getMessage());
       assertFalse(client(via).slot(n, 1).state().getCardPresent(), "nothing was done");
       assertTrue(client(via).slot(n, 2).state().getCardPresent());
+    } finally {
+      server.farm().delete(n);
+    }
+  }
+
+  /**
+   * A hot-plug action repeated with its request_id acts once and is answered with the first
+   * outcome; a new id acts again. The attention button's RW1C status bit shows it: software
+   * clears it between the presses, so a second press would set it again.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void aRepeatedRequestIdActsOnce(Via via) {
+    String n = name(via, "idem");
+    Hierarchy h = rack(n, via == Via.TCP ? 0x539 : 0x53a);
+    try {
+      HotPlugServiceGrpc.HotPlugServiceBlockingStub raw = HotPlugServiceGrpc.newBlockingStub(
+          client(via).channel());
+      PciFunction port = h.slotPort(2);
+      int status = port.model().layout().capability(CapabilityId.EXP) + PciExpress.SLOT_STATUS;
+      FunctionHandle ports = client(via).function(port.describe());
+      SlotActionRequest press = SlotActionRequest.newBuilder()
+          .setSlot(SlotRef.newBuilder().setHierarchy(n).setSlot(2))
+          .setRequestId(PcieFarmClient.newRequestId()).build();
+
+      SlotState first = raw.pressAttentionButton(press);
+      assertEquals(PciExpress.SLTSTA_ABP, first.getSlotStatus() & PciExpress.SLTSTA_ABP);
+      assertTrue(ports.writeWord(status, PciExpress.SLTSTA_ABP)); // the OS acknowledges it
+      assertEquals(0, ports.readWord(status) & PciExpress.SLTSTA_ABP);
+
+      assertEquals(first, raw.pressAttentionButton(press), "the first outcome, replayed");
+      assertEquals(0, ports.readWord(status) & PciExpress.SLTSTA_ABP, "not pressed again");
+
+      SlotState second = raw.pressAttentionButton(press.toBuilder()
+          .setRequestId(PcieFarmClient.newRequestId()).build());
+      assertEquals(PciExpress.SLTSTA_ABP, second.getSlotStatus() & PciExpress.SLTSTA_ABP);
+      assertEquals(PciExpress.SLTSTA_ABP, ports.readWord(status) & PciExpress.SLTSTA_ABP,
+          "a new id presses again");
+
+      // An insertion retried with its id is answered with the card it inserted, not refused
+      // for the card now in the slot; a new id is refused for it.
+      InsertRequest insert = InsertRequest.newBuilder()
+          .setSlot(SlotRef.newBuilder().setHierarchy(n).setSlot(1)).setModel("nvme-ssd")
+          .setRequestId(PcieFarmClient.newRequestId()).build();
+      SlotState in = raw.insert(insert);
+      assertTrue(in.getCardPresent());
+      assertEquals(in, raw.insert(insert));
+      expectRaw(Status.Code.FAILED_PRECONDITION, () -> raw.insert(insert.toBuilder()
+          .setRequestId(PcieFarmClient.newRequestId()).build()));
+      // The id of a different request is a mistake, not a retry.
+      expectRaw(Status.Code.INVALID_ARGUMENT, () -> raw.insert(insert.toBuilder()
+          .setModel("gpu").build()));
     } finally {
       server.farm().delete(n);
     }

@@ -62,6 +62,7 @@ class LeaseServiceTest extends LiveServer {
   void acquireListRenewRelease(Via via) {
     PcieFarmClient c = client(via);
     String bay = bay(via);
+    int line = c.function(bay).readByte(Header.INTERRUPT_LINE);
     Lease l = c.acquireLease(request(bay).setHolder("ci job 7").setTtl(millis(60_000)).build());
     try {
       assertEquals(32, l.getId().length());
@@ -78,10 +79,22 @@ class LeaseServiceTest extends LiveServer {
       Lease renewed = c.renewLease(l.getId(), Duration.ofMinutes(5));
       assertEquals(300, renewed.getTtl().getSeconds());
       assertTrue(renewed.getExpires().getSeconds() > l.getExpires().getSeconds());
+
+      // The holder leaves the function dirty: two registers a reset puts back.
+      FunctionHandle f = c.function(bay);
+      assertTrue(f.writeWord(Header.COMMAND, Header.COMMAND_MEMORY | Header.COMMAND_MASTER));
+      assertTrue(f.writeByte(Header.INTERRUPT_LINE, line ^ 0x5a));
+      assertEquals(Header.COMMAND_MEMORY | Header.COMMAND_MASTER, f.readWord(Header.COMMAND));
+      assertEquals(line ^ 0x5a, f.readByte(Header.INTERRUPT_LINE));
     } finally {
-      assertTrue(c.releaseLease(l.getId()));
+      io.pciefarm.proto.v1.ReleaseResponse r = c.release(l.getId());
+      assertTrue(r.getReleased());
+      assertEquals(List.of(), r.getNotesList(), "the drive's reset cleans it");
     }
     assertEquals(Owner.HOST, engine(bay).owner(), "back in the pool when Release answers");
+    assertEquals(0, c.function(bay).readWord(Header.COMMAND), "reset before it returned");
+    assertEquals(line, c.function(bay).readByte(Header.INTERRUPT_LINE),
+        "reset before it returned");
     assertFalse(c.releaseLease(l.getId()), "a second release finds nothing: harmless");
     expect(Status.Code.NOT_FOUND, () -> c.renewLease(l.getId(), null));
   }

@@ -161,4 +161,78 @@ class ResetQueueTest {
     assertEquals(after.started(), after.finished());
     assertFalse(first.isCompletedExceptionally());
   }
+  /**
+   * {@code pciefarm reset --try} while another reset holds the function: one line on stderr,
+   * ABORTED-style ("busy ... try again"), nothing on stdout, a non-zero exit; the running
+   * reset is untouched.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void theCliTryWhenBusyIsOneLineAndExitsNonZero(Via via) throws Exception {
+    HierarchyHandle h = hierarchy(via);
+    String fn = String.format("%04x:02:00.0", via == Via.TCP ? 0x520 : 0x521);
+    Resets.Stats before = resets(via).stats();
+    CompletableFuture<ResetResponse> running = h.resetAsync(ResetSpec.function("02:00.0")
+        .methods("flr"));
+    awaitStats(via, 1, 0);
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = io.pciefarm.cli.PcieFarmCli.run(new String[] {"reset",
+        via == Via.TCP ? "--server" : "--unix",
+        via == Via.TCP ? server.tcpTarget() : server.unixSocket().toString(),
+        "-s", fn, "--method", "flr", "--try"}, new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true));
+    assertEquals(1, code, err.toString());
+    assertEquals("", out.toString());
+    List<String> lines = err.toString().lines().toList();
+    assertEquals(1, lines.size(), err.toString());
+    assertTrue(lines.get(0).startsWith("pciefarm reset: ") && lines.get(0).contains("busy")
+        && lines.get(0).contains("try again"), lines.get(0));
+    assertFalse(running.isDone(), "the running reset goes on");
+    ResetServiceTest.await("the running reset finished", () -> {
+      clock.runAll();
+      return running.isDone();
+    });
+    assertEquals(ResetMethod.RESET_METHOD_FLR, running.get().getMethod());
+    assertEquals(before.started() + 1, resets(via).stats().started(), "--try started nothing");
+  }
+  /**
+   * From the moment a lease is released until its clean-up reset is done, its functions are
+   * nobody's: a write or a reset by the tenant that held it is refused, with a message saying
+   * why, rather than landing on a device about to be reset (or just reset) for the pool.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void aReleasedLeasesFunctionsRefuseWritesUntilTheirResetIsDone(Via via) throws Exception {
+    PcieFarmClient c = via == Via.TCP ? tcp : unix;
+    HierarchyHandle h = hierarchy(via);
+    FunctionHandle drive = h.function("01:00.0");
+    io.pciefarm.topology.PciFunction engine = server.farm().get(h.name()).lookup(
+        io.pciefarm.topology.PciAddress.parse(drive.address().toString()));
+    LeaseHandle lease = h.leaseFunctions("01:00.0");
+    assertTrue(drive.writeWord(io.pciefarm.spec.Header.COMMAND,
+        io.pciefarm.spec.Header.COMMAND_MASTER));
+    CompletableFuture<io.pciefarm.proto.v1.ReleaseResponse> released =
+        CompletableFuture.supplyAsync(() -> c.release(lease.id()));
+    ResetServiceTest.await("the lease ended, its reset waiting for farm time",
+        () -> engine.owner().isReleased() && clock.pending() > 0);
+
+    PcieFarmException write = expect(Status.Code.PERMISSION_DENIED,
+        () -> drive.writeWord(io.pciefarm.spec.Header.COMMAND, 0x6));
+    assertTrue(write.getMessage().contains("being reset after lease " + lease.id() + " ended"),
+        write.getMessage());
+    PcieFarmException reset = expect(Status.Code.FAILED_PRECONDITION,
+        () -> drive.reset("flr"));
+    assertEquals(List.of(drive.address().toString()), reset.blockingFunctions());
+    assertFalse(released.isDone(), "Release answers once the functions are back");
+
+    ResetServiceTest.await("the release's reset finished", () -> {
+      clock.runAll();
+      return released.isDone();
+    });
+    assertTrue(released.get().getReleased());
+    assertEquals(io.pciefarm.ownership.Owner.HOST, engine.owner());
+    assertEquals(0, drive.readWord(io.pciefarm.spec.Header.COMMAND), "reset, and nothing after");
+    lease.release(); // the handle: already gone
+  }
 }

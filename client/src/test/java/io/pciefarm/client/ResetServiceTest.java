@@ -281,7 +281,7 @@ class ResetServiceTest extends LiveServer {
    */
   @ParameterizedTest
   @EnumSource(Via.class)
-  void resetsOfLeasedFunctionsNeedTheLease(Via via) throws Exception {
+  void resetsOfLeasedFunctionsAreTheirTenants(Via via) throws Exception {
     PcieFarmClient c = client(via);
     Hierarchy h = server.farm().get(RST);
     Leases leases = server.farm().leases();
@@ -296,6 +296,7 @@ class ResetServiceTest extends LiveServer {
         assertEquals(theirs.id(), a.getLeaseId());
         assertEquals("alice", a.getOwner());
       }
+      // Another tenant's functions are refused, administrators included.
       PcieFarmException e = expect(Status.Code.FAILED_PRECONDITION,
           () -> c.reset(ResetSpec.device(GPU)));
       assertEquals(List.of(GPU, GPU_AUDIO), e.blockingFunctions());
@@ -312,20 +313,34 @@ class ResetServiceTest extends LiveServer {
 
     Lease mine = leases.acquire(new Leases.Request(h, List.of(), List.of(PciAddress.parse(GPU)),
         Duration.ofMinutes(5), LOCAL_TENANT, "me", false, null)).get();
+    Lease drive = leases.acquire(new Leases.Request(h, List.of(),
+        List.of(PciAddress.parse(NVME)), Duration.ofMinutes(5), LOCAL_TENANT, "me", false,
+        null)).get();
     try {
-      ProbeResetResponse p = c.probeReset(ResetSpec.device(GPU).lease(mine.id()));
+      // Without a lease id the tenant's own leases count, as for writes.
+      ProbeResetResponse p = c.probeReset(ResetSpec.device(GPU));
       assertTrue(p.getPermitted());
       assertEquals(List.of(false, false), p.getAffectedList().stream()
           .map(AffectedFunction::getBlocking).toList());
-      ResetResponse r = c.reset(ResetSpec.device(GPU).lease(mine.id()));
+      ResetResponse r = c.reset(ResetSpec.device(GPU));
       assertEquals(List.of(mine.id(), mine.id()), r.getAffectedList().stream()
           .map(AffectedFunction::getLeaseId).toList());
-      // Without the lease even an administrator is refused: the functions are the lease's.
+      assertEquals(1, c.function(GPU).reset("pm").getAffectedCount(),
+          "a typed handle resets its tenant's function without the lease id");
+      // With one, the reset is narrowed to that lease: the drive is the tenant's, not this
+      // lease's.
+      assertTrue(c.probeReset(ResetSpec.device(GPU).lease(mine.id())).getPermitted());
+      c.reset(ResetSpec.device(GPU).lease(mine.id()));
       PcieFarmException e = expect(Status.Code.FAILED_PRECONDITION,
-          () -> c.reset(ResetSpec.device(GPU)));
-      assertEquals(List.of(GPU, GPU_AUDIO), e.blockingFunctions());
+          () -> c.reset(ResetSpec.function(NVME).lease(mine.id())));
+      assertEquals(List.of(NVME), e.blockingFunctions());
+      assertTrue(e.getMessage().contains(drive.id()), e.getMessage());
+      assertFalse(c.probeReset(ResetSpec.function(NVME).lease(mine.id())).getPermitted());
+      c.reset(ResetSpec.function(NVME).lease(drive.id()));
+      c.reset(ResetSpec.function(NVME));
     } finally {
       leases.release(mine.id(), LOCAL_TENANT).get();
+      leases.release(drive.id(), LOCAL_TENANT).get();
     }
   }
 

@@ -58,17 +58,20 @@ class ServerLifecycleTest {
       List<String> services = reflectedServices(c);
       assertTrue(services.containsAll(List.of("pciefarm.v1.FarmService",
           "pciefarm.v1.ConfigService", "pciefarm.v1.ResetService", "pciefarm.v1.HotPlugService",
-          "pciefarm.v1.EventService", "grpc.health.v1.Health",
+          "pciefarm.v1.EventService", "pciefarm.v1.LeaseService", "grpc.health.v1.Health",
           "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection")),
           services.toString());
       // grpcurl describes a service from the file descriptors reflection returns: they must
       // survive the re-binding of our services (MalformedRequests).
       for (String symbol : List.of("pciefarm.v1.ConfigService", "pciefarm.v1.FarmService",
           "pciefarm.v1.AccessBatch", "pciefarm.v1.ResetService", "pciefarm.v1.HotPlugService",
-          "pciefarm.v1.EventService")) {
+          "pciefarm.v1.EventService", "pciefarm.v1.LeaseService",
+          "pciefarm.v1.LeaseService.Acquire", "pciefarm.v1.ReleaseResponse")) {
         List<String> files = reflectedFiles(c, symbol);
         assertTrue(files.stream().anyMatch(f -> f.endsWith(".proto")), symbol + ": " + files);
       }
+      assertTrue(reflectedFiles(c, "pciefarm.v1.LeaseService").stream()
+          .anyMatch(f -> f.endsWith("lease.proto")), "LeaseService is described by lease.proto");
       // Every service of the contract is implemented and offered.
       for (String name : List.of("Farm", "Config", "Reset", "HotPlug", "Event", "Lease")) {
         assertTrue(services.contains("pciefarm.v1." + name + "Service"), services.toString());

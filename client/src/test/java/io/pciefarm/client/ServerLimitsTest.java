@@ -18,9 +18,24 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import io.pciefarm.client.LiveServer.Via;
+import io.pciefarm.grpc.Caller;
+import io.pciefarm.grpc.TokenTable;
+import io.pciefarm.proto.v1.EventFilter;
+import java.nio.file.Path;
+import java.util.Map;
 
-/** Limits other than the defaults: batch size, streams per connection, the farm queue. */
+/**
+ * Limits other than the defaults: batch size, streams per connection, event subscriptions per
+ * client, the farm queue.
+ */
 class ServerLimitsTest {
+  @TempDir
+  Path dir;
+
   private static final Address NVME = Address.parse("0001:03:00.0");
 
   @Test
@@ -98,6 +113,77 @@ class ServerLimitsTest {
       // Config access never goes through that queue.
       assertEquals(0x144d, c.function(NVME).readWord(0));
       assertEquals(4096, c.serverInfo().getMaxBatchAccesses());
+    }
+  }
+
+  private static final EventFilter ALL = EventFilter.getDefaultInstance();
+
+  private static EventSubscription subscribe(PcieFarmClient c) {
+    return c.subscribe(ALL, 0, e -> { });
+  }
+
+  private static PcieFarmClient connect(PcieFarmServer server, Via via, String token) {
+    return PcieFarmClient.builder(via == Via.TCP ? server.tcpTarget()
+        : "unix:" + server.unixSocket()).token(token).build();
+  }
+
+  /**
+   * Without tokens each connection is a client: it may hold its share of event subscriptions,
+   * and another connection has a share of its own; the whole server's limit still holds.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void eventSubscriptionsAreLimitedPerConnectionWithoutTokens(Via via) throws Exception {
+    try (PcieFarmServer server = PcieFarmServer.builder().defaultFarm().port(0)
+        .unixSocket(dir.resolve("s.sock")).maxEventSubscriptionsPerClient(2).eventLimits(64, 5)
+        .start();
+        PcieFarmClient one = connect(server, via, null);
+        PcieFarmClient two = connect(server, via, null);
+        PcieFarmClient three = connect(server, via, null)) {
+      assertEquals(2, one.serverInfo().getMaxEventSubscriptionsPerClient());
+      EventSubscription a = subscribe(one);
+      try (EventSubscription b = subscribe(one)) {
+        PcieFarmException third = expectCode(Status.Code.RESOURCE_EXHAUSTED,
+            () -> subscribe(one));
+        assertTrue(third.getMessage().contains("this connection holds 2 event subscriptions"),
+            third.getMessage());
+        try (EventSubscription c = subscribe(two); EventSubscription d = subscribe(two)) {
+          expectCode(Status.Code.RESOURCE_EXHAUSTED, () -> subscribe(two));
+          try (EventSubscription e = subscribe(three)) {
+            PcieFarmException all = expectCode(Status.Code.RESOURCE_EXHAUSTED,
+                () -> subscribe(three));
+            assertTrue(all.getMessage().contains("holds 5 event subscriptions"),
+                all.getMessage());
+          }
+        }
+        a.close();
+        ResetServiceTest.await("a closed subscription gives its place back",
+            () -> server.openEventStreams() == 1);
+        subscribe(one).close();
+      }
+    }
+  }
+
+  /** With tokens the tenant is the client, whatever connections and transports it uses. */
+  @Test
+  void eventSubscriptionsAreLimitedPerTenantWithTokens() throws Exception {
+    String alice = "alice-limits-0123456789ab";
+    String bob = "bob-limits-0123456789abcd";
+    try (PcieFarmServer server = PcieFarmServer.builder().defaultFarm().port(0)
+        .unixSocket(dir.resolve("t.sock")).maxEventSubscriptionsPerClient(2)
+        .tokens(TokenTable.of(Map.of(alice, new Caller("alice", false),
+            bob, new Caller("bob", false)))).start();
+        PcieFarmClient aliceTcp = connect(server, Via.TCP, alice);
+        PcieFarmClient aliceUnix = connect(server, Via.UNIX, alice);
+        PcieFarmClient bobUnix = connect(server, Via.UNIX, bob)) {
+      try (EventSubscription a = subscribe(aliceTcp); EventSubscription b = subscribe(aliceUnix)) {
+        for (PcieFarmClient c : List.of(aliceTcp, aliceUnix)) {
+          PcieFarmException e = expectCode(Status.Code.RESOURCE_EXHAUSTED, () -> subscribe(c));
+          assertTrue(e.getMessage().contains("tenant 'alice' holds 2 event subscriptions"),
+              e.getMessage());
+        }
+        subscribe(bobUnix).close();
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package io.pciefarm.grpc;
 
 import io.grpc.Context;
+import io.pciefarm.ownership.Authority;
 import io.pciefarm.ownership.Lease;
 import io.pciefarm.ownership.LeaseException;
 import io.pciefarm.ownership.Leases;
@@ -24,6 +25,10 @@ public record Caller(String tenant, boolean admin) {
 
   public Caller {
     Objects.requireNonNull(tenant);
+    if (tenant.isEmpty()) {
+      // An empty tenant is what a released lease's functions carry: nobody's.
+      throw new IllegalArgumentException("a caller needs a tenant");
+    }
   }
 
   /** The caller of the current call ({@link #LOCAL} when no interceptor set one). */
@@ -33,16 +38,18 @@ public record Caller(String tenant, boolean admin) {
   }
 
   /**
-   * The engine owner this caller acts as. With a lease id: that lease's owner, provided the
-   * lease is active and this tenant's. Without: the host for an administrator, otherwise an
-   * owner that owns nothing, so the engine refuses, naming what the caller would need.
+   * Whose functions this caller's request may reach. With a lease id: that lease's functions
+   * only, provided the lease is active and this tenant's. Without: what a config write may
+   * reach ({@link #mayModify}): every lease of this tenant, and the host's pool for an
+   * administrator. Functions another tenant's lease holds, or a released lease's being reset,
+   * are covered either way never.
    *
    * @throws LeaseException NOT_FOUND for an unknown or expired lease, NOT_HOLDER for another
    *     tenant's
    */
-  public Owner owner(String leaseId, Leases leases) {
+  public Authority authority(String leaseId, Leases leases) {
     if (leaseId == null || leaseId.isEmpty()) {
-      return admin ? Owner.HOST : new Owner("tenant:" + tenant, tenant);
+      return new Authority.Tenant(tenant, admin);
     }
     Lease lease = leases.get(leaseId);
     if (lease == null) {
@@ -58,7 +65,8 @@ public record Caller(String tenant, boolean admin) {
 
   /**
    * May this caller change {@code owner}'s functions (write their registers, act on their
-   * slot)? The lease's tenant may; the host's functions only an administrator may.
+   * slot)? The lease's tenant may; the host's functions only an administrator may; a released
+   * lease's (tenant empty, being reset) nobody may.
    */
   public boolean mayModify(Owner owner) {
     return owner.isHost() ? admin : owner.tenant().equals(tenant);

@@ -113,6 +113,9 @@ final class ConfigServiceImpl extends ConfigServiceGrpc.ConfigServiceImplBase {
     return new RequestException(Status.Code.PERMISSION_DENIED, "", owner.isHost()
         ? f.describe() + " is in the host's pool: only an administrator may write to it;"
             + " tenant '" + caller.tenant() + "' must lease its isolation group first"
+        : owner.isReleased()
+        ? f.describe() + " is being reset after lease " + owner.id() + " ended: nobody may"
+            + " write to it until it is back in the host's pool"
         : f.describe() + " is held by " + owner + ": only that lease's tenant may write to it,"
             + " not '" + caller.tenant() + "'");
   }

@@ -1,6 +1,8 @@
 package io.pciefarm.grpc;
 
 import com.google.protobuf.Timestamp;
+import io.grpc.Attributes;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerServiceDefinition;
@@ -59,10 +61,22 @@ final class EventServiceImpl {
   static final int DEFAULT_MAX_BUFFER = 1 << 16;
   /** Concurrent subscriptions unless configured otherwise. */
   static final int DEFAULT_MAX_SUBSCRIPTIONS = 4096;
+  /** Concurrent subscriptions of one client unless configured otherwise. */
+  static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT = 256;
+
+  /**
+   * Set on every connection's attributes by the server's transport filter: identifies the
+   * connection, which is the client on a farm without tokens (a loopback or Unix socket peer has
+   * no other identity).
+   */
+  static final Attributes.Key<Object> CONNECTION = Attributes.Key.create("pciefarm-connection");
 
   private final Farm farm;
   private final int maxBuffer;
   private final int maxSubscriptions;
+  private final int maxPerClient;
+  /** Live subscriptions per client (tenant, or connection without tokens); none: absent. */
+  private final ConcurrentHashMap<Object, Integer> perClient = new ConcurrentHashMap<>();
   private final ExecutorService delivery;
   private final Set<Stream> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger subscriptions = new AtomicInteger();
@@ -70,10 +84,12 @@ final class EventServiceImpl {
   private final AtomicLong opened = new AtomicLong();
   private volatile boolean shuttingDown;
 
-  EventServiceImpl(Farm farm, int maxBuffer, int maxSubscriptions, int deliveryThreads) {
+  EventServiceImpl(Farm farm, int maxBuffer, int maxSubscriptions, int maxPerClient,
+      int deliveryThreads) {
     this.farm = farm;
     this.maxBuffer = maxBuffer;
     this.maxSubscriptions = maxSubscriptions;
+    this.maxPerClient = maxPerClient;
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(deliveryThreads, deliveryThreads, 30,
         TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -117,6 +133,42 @@ final class EventServiceImpl {
     }
   }
 
+  /**
+   * Who a call counts against for {@link #maxPerClient}: its tenant when the server
+   * authenticates (the tenant is the identity, whatever connection it uses), else its
+   * connection.
+   */
+  private static Object client(ServerCall<?, ?> call) {
+    Caller caller = Caller.KEY.get();
+    if (caller != null) {
+      return new Tenant(caller.tenant());
+    }
+    Object connection = call.getAttributes().get(CONNECTION);
+    return connection != null ? connection
+        : String.valueOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+  }
+
+  /** A tenant as a client of the per-client limit. */
+  private record Tenant(String name) {}
+
+  /** Takes one of {@code client}'s places; false when it holds {@link #maxPerClient}. */
+  private boolean takePlace(Object client) {
+    boolean[] taken = new boolean[1];
+    perClient.compute(client, (k, n) -> {
+      int now = n == null ? 0 : n;
+      if (now >= maxPerClient) {
+        return n;
+      }
+      taken[0] = true;
+      return now + 1;
+    });
+    return taken[0];
+  }
+
+  private void givePlace(Object client) {
+    perClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
   /** Stops the delivery threads; after the listeners have terminated. */
   void stop() {
     delivery.shutdownNow();
@@ -125,6 +177,8 @@ final class EventServiceImpl {
   /** One Subscribe call. */
   private final class Stream extends ServerCall.Listener<SubscribeRequest> {
     private final ServerCall<SubscribeRequest, EventStreamItem> call;
+    /** Whose subscription this is, for the per-client limit; read at the call's start. */
+    private final Object client;
     private final SerialExecutor serial = new SerialExecutor(delivery);
     private final AtomicBoolean released = new AtomicBoolean();
     /** A drain is queued and has not started: further signals need not queue another. */
@@ -138,6 +192,7 @@ final class EventServiceImpl {
 
     Stream(ServerCall<SubscribeRequest, EventStreamItem> call) {
       this.call = call;
+      this.client = client(call);
     }
 
     @Override
@@ -163,10 +218,20 @@ final class EventServiceImpl {
           throw Statuses.resourceExhausted("the server holds " + maxSubscriptions
               + " event subscriptions, its limit: close one or try later");
         }
+        if (!takePlace(client)) {
+          subscriptions.decrementAndGet();
+          throw Statuses.resourceExhausted((client instanceof Tenant t
+              ? "tenant '" + t.name() + "' holds " + maxPerClient + " event subscriptions,"
+                  + " the limit per tenant"
+              : "this connection holds " + maxPerClient + " event subscriptions, the limit"
+                  + " per client (per connection on a farm without tokens)")
+              + ": close one, or widen one subscription's filter instead of opening more");
+        }
         try {
           s = farm.events().subscribe(filter, resumeFrom, buffer, this::signal);
         } catch (RuntimeException e) {
           subscriptions.decrementAndGet();
+          givePlace(client);
           throw e;
         }
       } catch (RuntimeException e) {
@@ -304,6 +369,7 @@ final class EventServiceImpl {
         s.close();
         open.remove(this);
         subscriptions.decrementAndGet();
+        givePlace(client);
       }
     }
   }

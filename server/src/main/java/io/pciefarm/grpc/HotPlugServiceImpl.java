@@ -225,6 +225,10 @@ final class HotPlugServiceImpl extends HotPlugServiceGrpc.HotPlugServiceImplBase
         throw denied("the card in " + where + " belongs to the host: only an administrator"
             + " may " + action + " the slot");
       }
+      if (owner.isReleased()) {
+        throw denied("the card in " + where + " is being reset after lease " + owner.id()
+            + " ended: nobody may " + action + " the slot until it is back with the host");
+      }
       Lease lease = farm.leases().get(owner.id());
       throw denied("the card in " + where + " is held by lease " + owner.id()
           + (lease != null && !lease.holder().isEmpty() ? " (" + lease.holder() + ")" : "")

@@ -126,7 +126,8 @@ final class LeaseServiceImpl extends LeaseServiceGrpc.LeaseServiceImplBase {
       String id = leaseId(request.getLeaseId());
       f = CompletableFuture.supplyAsync(() -> farm.leases().release(id, caller.tenant()), workers)
           .thenCompose(released -> released)
-          .thenApply(released -> ReleaseResponse.newBuilder().setReleased(released).build());
+          .thenApply(r -> ReleaseResponse.newBuilder().setReleased(r.released())
+              .addAllNotes(r.notes()).build());
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }

@@ -2,6 +2,7 @@ package io.pciefarm.grpc;
 
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerTransportFilter;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -67,7 +68,10 @@ import java.util.logging.Logger;
  * <h2>Limits</h2>
  * Inbound message size (RESOURCE_EXHAUSTED from gRPC), accesses per batch (RESOURCE_EXHAUSTED
  * naming the limit), concurrent streams per connection (HTTP/2 MAX_CONCURRENT_STREAMS: a client
- * waits for a free stream), and the farm worker queue (RESOURCE_EXHAUSTED when full).
+ * waits for a free stream), event subscriptions per client (a tenant, or with no tokens a
+ * connection) and in all (RESOURCE_EXHAUSTED naming the limit; an event stream lasts, so it
+ * cannot wait for a place as a call waits for a stream), and the farm worker queue
+ * (RESOURCE_EXHAUSTED when full).
  *
  * <h2>Shutdown</h2>
  * {@link #shutdown(Duration)} reports NOT_SERVING, stops accepting calls, ends event streams
@@ -81,18 +85,24 @@ public final class PcieFarmServer implements AutoCloseable {
   /** What GetServerInfo reports. */
   public static final String VERSION = "pciefarm 0.1.0";
 
-  /** Accesses per batch unless configured otherwise. */
   /**
    * Calls waiting for a farm worker before the server sheds load: deep enough for 10,000 clients
    * that start at once (each task is a few hundred bytes while queued), so only real overload
    * gets RESOURCE_EXHAUSTED.
    */
   public static final int DEFAULT_WORKER_QUEUE = 16_384;
+  /** Accesses per batch unless configured otherwise. */
   public static final int DEFAULT_MAX_BATCH_ACCESSES = 4096;
   /** Inbound message size unless configured otherwise: 4 MiB, gRPC's own default. */
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 4 << 20;
   /** Concurrent streams (calls) per connection unless configured otherwise. */
   public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 64;
+  /**
+   * Concurrent event subscriptions of one client (a tenant; a connection without tokens) unless
+   * configured otherwise.
+   */
+  public static final int DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT =
+      EventServiceImpl.DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT;
 
   private final Builder config;
   private final Farm farm;
@@ -122,7 +132,8 @@ public final class PcieFarmServer implements AutoCloseable {
     this.workers = ownWorkers ? newWorkerPool(b.workerThreads, b.workerQueue) : b.farmExecutor;
     this.resetService = new ResetServiceImpl(farm, workers, idempotent);
     this.hotPlugService = new HotPlugServiceImpl(farm, workers, idempotent);
-    this.eventService = new EventServiceImpl(farm, b.maxEventBuffer, b.maxEventSubscriptions, 2);
+    this.eventService = new EventServiceImpl(farm, b.maxEventBuffer, b.maxEventSubscriptions,
+        b.maxEventSubscriptionsPerClient, 2);
     this.configService = new ConfigServiceImpl(farm, b.maxBatchAccesses, idempotent);
     this.leaseService = new LeaseServiceImpl(farm, workers, idempotent);
     this.farmService = new FarmServiceImpl(farm, workers, b.specs, ServerInfo.newBuilder()
@@ -136,6 +147,7 @@ public final class PcieFarmServer implements AutoCloseable {
         .setMaxBatchAccesses(b.maxBatchAccesses)
         .setMaxMessageBytes(b.maxInboundMessageBytes)
         .setMaxStreamsPerConnection(b.maxStreamsPerConnection)
+        .setMaxEventSubscriptionsPerClient(b.maxEventSubscriptionsPerClient)
         .setTransport(transport.name().toLowerCase(java.util.Locale.ROOT))
         .setAuthentication(b.tokens != null)
         .setDefaultLeaseTtl(LeaseServiceImpl.proto(Leases.DEFAULT_TTL))
@@ -230,6 +242,7 @@ public final class PcieFarmServer implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(config.maxInboundMessageBytes)
         .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection)
+        .addTransportFilter(CONNECTION_IDENTITY)
         .addService(MalformedRequests.guard(farmService.bindService()))
         .addService(MalformedRequests.guard(configService.bindService()))
         .addService(MalformedRequests.guard(resetService.bindService()))
@@ -247,6 +260,14 @@ public final class PcieFarmServer implements AutoCloseable {
     }
     return b.build();
   }
+
+  /** Marks each connection with an identity of its own (the per-client event limit). */
+  private static final ServerTransportFilter CONNECTION_IDENTITY = new ServerTransportFilter() {
+    @Override
+    public io.grpc.Attributes transportReady(io.grpc.Attributes attributes) {
+      return attributes.toBuilder().set(EventServiceImpl.CONNECTION, new Object()).build();
+    }
+  };
 
   /**
    * A socket file left by a server that is gone is removed; one a live server answers on is
@@ -447,6 +468,7 @@ public final class PcieFarmServer implements AutoCloseable {
     private int eventLoopThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private int maxEventBuffer = EventServiceImpl.DEFAULT_MAX_BUFFER;
     private int maxEventSubscriptions = EventServiceImpl.DEFAULT_MAX_SUBSCRIPTIONS;
+    private int maxEventSubscriptionsPerClient = DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT;
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private final List<ServerInterceptor> interceptors = new ArrayList<>();
     private TokenTable tokens;
@@ -566,6 +588,18 @@ public final class PcieFarmServer implements AutoCloseable {
     public Builder eventLimits(int maxBuffer, int maxSubscriptions) {
       this.maxEventBuffer = positive("maxEventBuffer", maxBuffer);
       this.maxEventSubscriptions = positive("maxEventSubscriptions", maxSubscriptions);
+      return this;
+    }
+
+    /**
+     * How many event subscriptions one client may hold at once (default
+     * {@value PcieFarmServer#DEFAULT_MAX_SUBSCRIPTIONS_PER_CLIENT}): a tenant, whatever
+     * connections it uses, when the server has tokens; a connection without. Beyond it,
+     * RESOURCE_EXHAUSTED naming the limit.
+     */
+    public Builder maxEventSubscriptionsPerClient(int subscriptions) {
+      this.maxEventSubscriptionsPerClient = positive("maxEventSubscriptionsPerClient",
+          subscriptions);
       return this;
     }
 

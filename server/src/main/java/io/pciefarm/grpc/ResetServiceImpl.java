@@ -6,6 +6,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.pciefarm.events.EventLog;
 import io.pciefarm.farm.Farm;
+import io.pciefarm.ownership.Authority;
 import io.pciefarm.ownership.Lease;
 import io.pciefarm.ownership.Owner;
 import io.pciefarm.proto.v1.AffectedFunction;
@@ -126,14 +127,14 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
   ProbeResetResponse probeReset(ProbeResetRequest request) {
     Target t = target(request.getTarget());
     Set<ResetMethod> allowed = allowed(request.getMethodsValueList(), request.getAliasValue());
-    Owner caller = Caller.current().owner(request.getLeaseId(), farm.leases());
+    Authority caller = Caller.current().authority(request.getLeaseId(), farm.leases());
     ResetPlan plan = t.hierarchy.resets().probe(engineRequest(t, allowed,
         io.pciefarm.reset.ResetRequest.Mode.WAIT, null, false, caller));
     ProbeResetResponse.Builder b = ProbeResetResponse.newBuilder()
         .setMethod(FunctionInfos.resetMethod(plan.method()));
     boolean permitted = true;
     for (io.pciefarm.reset.AffectedFunction a : inAddressOrder(plan.affected())) {
-      boolean blocking = !a.owner().equals(caller);
+      boolean blocking = !caller.covers(a.owner());
       permitted &= !blocking;
       b.addAffected(affected(a, blocking));
     }
@@ -160,7 +161,7 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
           + " is not RESET_MODE_WAIT (1) or RESET_MODE_TRY (2)");
     };
     Duration deadline = deadline(request);
-    Owner caller = Caller.current().owner(request.getLeaseId(), farm.leases());
+    Authority caller = Caller.current().authority(request.getLeaseId(), farm.leases());
     boolean waitReady = request.getWaitReady();
     EventLog log = farm.events().log(t.hierarchy.name()).orElse(null);
     FarmClock clock = t.hierarchy.timeBase().clock();
@@ -392,7 +393,7 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
 
   private static io.pciefarm.reset.ResetRequest engineRequest(Target t, Set<ResetMethod> allowed,
       io.pciefarm.reset.ResetRequest.Mode mode, Duration deadline, boolean saveRestore,
-      Owner caller) {
+      Authority caller) {
     return new io.pciefarm.reset.ResetRequest(t.target, allowed, mode, deadline, saveRestore,
         caller);
   }
@@ -451,8 +452,8 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
       b.setOwner("host");
     } else {
       Lease lease = farm.leases().get(o.id());
-      b.setLeaseId(o.id()).setOwner(lease != null && !lease.holder().isEmpty() ? lease.holder()
-          : o.tenant());
+      b.setLeaseId(o.id()).setOwner(o.isReleased() ? "released"
+          : lease != null && !lease.holder().isEmpty() ? lease.holder() : o.tenant());
     }
     return b.build();
   }

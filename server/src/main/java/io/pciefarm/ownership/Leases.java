@@ -1,7 +1,9 @@
 package io.pciefarm.ownership;
 
+import io.pciefarm.device.Quirk;
 import io.pciefarm.ownership.LeaseException.Kind;
 import io.pciefarm.reset.MethodSet;
+import io.pciefarm.reset.ResetMethod;
 import io.pciefarm.reset.ResetRequest;
 import io.pciefarm.reset.ResetResult;
 import io.pciefarm.reset.ResetTarget;
@@ -34,6 +36,22 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>State changes take this object's lock (a control path, never a config access); expiry and
  * waiting are scheduled on the farm clock.
+ *
+ * <h2>The end of a lease</h2>
+ * When a lease ends its functions pass at once, under this lock, to a {@linkplain
+ * Owner#released released} owner that no caller may write to or reset; the clean-up reset is
+ * made as that owner, and only once it is over do the functions return to the host. What the
+ * reset could not do (a device whose reset method changes nothing, one that is not ready
+ * again, one with no method) is reported by {@link #release} and logged.
+ *
+ * <p>One window is left open, on purpose. A config write checks the owner (one volatile read)
+ * and then writes, with nothing in between that a lease's end could wait for: a write whose
+ * check passed just before the lease ended may land just after its clean-up reset began, and
+ * so survive into the pool (and the next lease). Closing it needs every write to announce
+ * itself (an atomic increment and decrement per function, on the hot path) and the end of a
+ * lease to wait for the writes in flight; the window is the few nanoseconds between a check
+ * and its compare-and-set, unless the writing thread is descheduled right there, so the cost
+ * on every write is not paid. A write that starts after the lease ended is refused.
  */
 public final class Leases {
   /** TTL used when a request names none. */
@@ -42,6 +60,8 @@ public final class Leases {
   public static final Duration MAX_TTL = Duration.ofHours(24);
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(Leases.class.getName());
 
   private final FarmClock clock;
   private final Map<String, Active> active = new LinkedHashMap<>();
@@ -84,6 +104,9 @@ public final class Leases {
    */
   public CompletableFuture<Lease> acquire(Request r) {
     java.util.Objects.requireNonNull(r.tenant(), "tenant");
+    if (r.tenant().isEmpty()) {
+      throw new LeaseException(Kind.INVALID, "a lease needs a tenant");
+    }
     Duration ttl = checkTtl(r.ttl());
     List<PciFunction> taken = resolve(r);
     Waiter w = new Waiter(r, taken);
@@ -145,22 +168,36 @@ public final class Leases {
   }
 
   /**
+   * What releasing a lease did.
+   *
+   * @param released false when there was no such lease (already released or expired)
+   * @param notes what the clean-up reset could not do, one line per device or function (a
+   *     reset method the device ignores, a function not ready again, a device that could not
+   *     be reset): those return to the pool as they were. Empty when every function was reset.
+   */
+  public record Release(boolean released, List<String> notes) {
+    public Release {
+      notes = List.copyOf(notes);
+    }
+  }
+
+  /**
    * Ends a lease: its functions are reset, then returned to the host. Completes when they are
-   * back in the pool; false when there was no such lease (already released or expired).
+   * back in the pool.
    *
    * @throws LeaseException NOT_HOLDER for another tenant's lease
    */
-  public CompletableFuture<Boolean> release(String id, String tenant) {
+  public CompletableFuture<Release> release(String id, String tenant) {
     synchronized (this) {
       Active a = active.get(id);
       if (a == null) {
-        return CompletableFuture.completedFuture(false);
+        return CompletableFuture.completedFuture(new Release(false, List.of()));
       }
       if (!a.lease.tenant().equals(tenant)) {
         throw new LeaseException(Kind.NOT_HOLDER, "lease " + id + " belongs to another tenant");
       }
     }
-    return end(id, "released").thenApply(v -> true);
+    return end(id, "released").thenApply(notes -> new Release(true, notes));
   }
 
   /** The lease with {@code id}, if active. */
@@ -277,51 +314,106 @@ public final class Leases {
   }
 
   /**
-   * Ends a lease: removed at once (it can no longer be renewed or used), functions reset as
-   * the lease's owner, then handed back to the host, then waiting acquisitions retried.
+   * Ends a lease: removed at once (it can no longer be renewed or used), its functions passed
+   * to its released owner (nobody may write to or reset them now), reset as that owner, then
+   * handed back to the host, then waiting acquisitions retried. Completes with what the reset
+   * could not do.
    */
-  private CompletableFuture<Void> end(String id, String why) {
+  private CompletableFuture<List<String>> end(String id, String why) {
     Lease lease;
+    Owner released = Owner.released(id);
     synchronized (this) {
       Active a = active.remove(id);
       if (a == null) {
-        return CompletableFuture.completedFuture(null);
+        return CompletableFuture.completedFuture(List.of());
       }
       a.expiry.cancel();
       lease = a.lease;
-    }
-    return cleanAll(lease).handle((v, e) -> {
       for (PciFunction f : lease.functions()) {
         if (f.owner().equals(lease.owner())) {
+          f.owner(released);
+        }
+      }
+    }
+    return cleanAll(lease, released).handle((notes, e) -> {
+      for (PciFunction f : lease.functions()) {
+        if (f.owner().equals(released)) {
           f.owner(Owner.HOST);
         }
       }
       retryWaiting();
-      return null;
+      List<String> out = notes == null ? List.of("the clean-up reset failed: " + e) : notes;
+      if (!out.isEmpty()) {
+        LOG.warning("lease " + id + " in '" + lease.hierarchy().name() + "' " + why
+            + "; its functions are back with the host, but: " + String.join("; ", out));
+      }
+      return out;
     });
   }
 
-  /** Resets every device of the lease, as its owner; a device that cannot be reset is skipped. */
-  private static CompletableFuture<Void> cleanAll(Lease lease) {
-    List<CompletableFuture<ResetResult>> resets = new ArrayList<>();
-    Set<String> devices = new LinkedHashSet<>();
+  /**
+   * Resets every device of the lease, as {@code owner}; a device that cannot be reset is
+   * skipped. Completes with what could not be done.
+   */
+  private static CompletableFuture<List<String>> cleanAll(Lease lease, Owner owner) {
+    List<CompletableFuture<List<String>>> devices = new ArrayList<>();
+    Set<String> seen = new LinkedHashSet<>();
     for (PciFunction f : lease.functions()) {
       PciAddress a = f.address();
-      if (a == null || !devices.add(a.segment() + ":" + a.bus() + ":" + a.device())) {
-        continue; // unreachable now, or its device is already being reset
+      if (a == null) {
+        devices.add(CompletableFuture.completedFuture(List.of(f.describe()
+            + ": unreachable, not reset")));
+        continue;
       }
+      String device = String.format("%04x:%02x:%02x", a.segment(), a.bus(), a.device());
+      if (!seen.add(device)) {
+        continue; // its device is already being reset
+      }
+      List<PciFunction> functions = lease.functions().stream()
+          .filter(g -> sameDevice(a, g.address())).toList();
       try {
-        resets.add(lease.hierarchy().resets().reset(new ResetRequest(
+        devices.add(lease.hierarchy().resets().reset(new ResetRequest(
             new ResetTarget.Device(a), MethodSet.ANY, ResetRequest.Mode.WAIT, null, false,
-            lease.owner())));
+            owner)).handle((r, e) -> notes(device, functions, r, e)));
       } catch (RuntimeException e) {
-        // no method, or the device vanished: it returns to the pool as it is
+        devices.add(CompletableFuture.completedFuture(List.of("device " + device
+            + " could not be reset (" + e.getMessage() + "); it returns as it was")));
       }
     }
-    return CompletableFuture.allOf(resets.toArray(CompletableFuture[]::new))
-        .exceptionally(e -> null);
+    return CompletableFuture.allOf(devices.toArray(CompletableFuture[]::new))
+        .thenApply(v -> devices.stream().flatMap(d -> d.join().stream()).toList());
   }
 
+  private static boolean sameDevice(PciAddress a, PciAddress b) {
+    return b != null && a.segment() == b.segment() && a.bus() == b.bus()
+        && a.device() == b.device();
+  }
+
+  /** What one device's clean-up reset left undone. */
+  private static List<String> notes(String device, List<PciFunction> functions,
+      ResetResult r, Throwable e) {
+    if (e != null) {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause()
+          != null ? e.getCause() : e;
+      return List.of("device " + device + " could not be reset (" + cause.getMessage()
+          + "); it returns as it was");
+    }
+    List<String> out = new ArrayList<>();
+    if (r.plan().method() == ResetMethod.PM) {
+      for (PciFunction f : functions) {
+        if (f.model().has(Quirk.PM_RESET_NO_EFFECT)) {
+          out.add(f.describe() + ": reset by pm (D3hot to D0), the first method in Linux's"
+              + " order that applies, which changes nothing on this model (quirk"
+              + " PM_RESET_NO_EFFECT, as on many GPUs); it returns as its holder left it");
+        }
+      }
+    }
+    for (String f : r.notReady()) {
+      out.add(f + ": not ready again after its " + r.plan().method().sysfsName()
+          + " reset; it returns still resetting");
+    }
+    return out;
+  }
   /** A waiting request whose caller cancelled it: out of the queue, and the next may go. */
   private void abandoned(Waiter w) {
     boolean removed;

@@ -1,6 +1,6 @@
 package io.pciefarm.reset;
 
-import io.pciefarm.ownership.Owner;
+import io.pciefarm.ownership.Authority;
 import io.pciefarm.reset.ResetException.Kind;
 import io.pciefarm.spec.Header;
 import io.pciefarm.spec.Msi;
@@ -162,13 +162,13 @@ final class ResetPlanner {
   }
 
   /**
-   * Refuses when any affected function belongs to someone other than {@code caller}, naming
-   * every such function and its owner.
+   * Refuses when any affected function belongs to an owner {@code caller} does not cover,
+   * naming every such function and its owner.
    */
-  static void checkOwnership(Decision d, Owner caller) {
+  static void checkOwnership(Decision d, Authority caller) {
     List<String> blocking = new ArrayList<>();
     for (PciFunction f : d.affected()) {
-      if (!f.owner().equals(caller)) {
+      if (!caller.covers(f.owner())) {
         blocking.add(f.describe() + " (" + f.owner() + ")");
       }
     }

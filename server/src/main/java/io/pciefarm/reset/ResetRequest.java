@@ -1,6 +1,6 @@
 package io.pciefarm.reset;
 
-import io.pciefarm.ownership.Owner;
+import io.pciefarm.ownership.Authority;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -17,10 +17,12 @@ import java.util.Set;
  *     to become ready before reporting them not ready; null for no bound beyond the farm's
  * @param saveRestore save each affected function's config state first and restore it once the
  *     function is ready again, as Linux does around a reset
- * @param caller who asks; every affected function must belong to the caller
+ * @param caller whose functions the request may reach: every affected function's owner must
+ *     be one it {@linkplain Authority#covers covers} (an {@link io.pciefarm.ownership.Owner}
+ *     covers only itself)
  */
 public record ResetRequest(ResetTarget target, Set<ResetMethod> allowed, Mode mode,
-    Duration deadline, boolean saveRestore, Owner caller) {
+    Duration deadline, boolean saveRestore, Authority caller) {
   /** How a request meets a reset already holding some of its functions. */
   public enum Mode {
     TRY,

@@ -95,14 +95,60 @@ class LeasesTest {
     nvme.config().write(Header.COMMAND, 2, Header.COMMAND_MASTER | Header.COMMAND_MEMORY);
     assertEquals(Kind.NOT_HOLDER, assertThrows(LeaseException.class,
         () -> leases.release(alice.id(), "bob")).kind());
-    CompletableFuture<Boolean> released = leases.release(alice.id(), "alice");
+    CompletableFuture<Leases.Release> released = leases.release(alice.id(), "alice");
     assertFalse(released.isDone(), "resetting first");
-    assertEquals(alice.owner(), nvme.owner());
+    assertEquals(Owner.released(alice.id()), nvme.owner(), "nobody's while it is reset");
     clock.runAll();
-    assertTrue(released.get());
+    assertTrue(released.get().released());
+    assertEquals(List.of(), released.get().notes(), "the drive's reset resets it");
     assertEquals(Owner.HOST, nvme.owner());
     assertEquals(0, nvme.config().read(Header.COMMAND, 2), "cleaned between owners");
-    assertFalse(leases.release(alice.id(), "alice").get(), "a second release finds nothing");
+    assertFalse(leases.release(alice.id(), "alice").get().released(),
+        "a second release finds nothing");
+  }
+
+  @Test
+  void aReleasedLeasesFunctionsAreNobodysUntilTheirResetIsDone() throws Exception {
+    Lease alice = take("alice", "0000:03:00.0");
+    PciFunction nvme = h.lookup(3, 0);
+    CompletableFuture<Leases.Release> released = leases.release(alice.id(), "alice");
+    Owner gone = nvme.owner();
+    assertTrue(gone.isReleased(), gone.toString());
+    assertEquals(alice.id(), gone.id());
+    assertFalse(new Authority.Tenant("alice", true).covers(gone),
+        "not even its own tenant, administrator or not, may act on it now");
+    assertFalse(alice.owner().covers(gone), "nor with the old lease's id");
+    ResetRequest asAlice = new ResetRequest(new ResetTarget.Function(at("0000:03:00.0")),
+        MethodSet.FUNC, ResetRequest.Mode.WAIT, null, false, new Authority.Tenant("alice", true));
+    assertEquals(ResetException.Kind.NOT_OWNER,
+        assertThrows(ResetException.class, () -> h.resets().reset(asAlice)).kind());
+    // A new acquisition queues behind the reset: the group is not free yet.
+    assertEquals(Kind.UNAVAILABLE_GROUP, assertThrows(LeaseException.class,
+        () -> leases.acquire(request("bob", "0000:03:00.0", false, null))).kind());
+    clock.runAll();
+    assertTrue(released.get().released());
+    assertEquals(Owner.HOST, nvme.owner());
+    take("bob", "0000:03:00.0");
+  }
+
+  @Test
+  void aReleaseSaysWhatItsResetCouldNotDo() throws Exception {
+    // The GPU's only function-level reset is a PM reset that changes nothing, as on GA106
+    // boards; both of its functions have it, so the device reset picks it before a bus reset,
+    // as Linux does.
+    Lease alice = take("alice", "0000:01:00.0");
+    PciFunction gpu = h.lookup(1, 0);
+    gpu.config().write(Header.COMMAND, 2, Header.COMMAND_MASTER | Header.COMMAND_MEMORY);
+    CompletableFuture<Leases.Release> released = leases.release(alice.id(), "alice");
+    clock.runAll();
+    List<String> notes = released.get().notes();
+    assertEquals(2, notes.size(), notes.toString());
+    assertTrue(notes.get(0).startsWith("0000:01:00.0: reset by pm (D3hot to D0)"),
+        notes.get(0));
+    assertTrue(notes.get(1).startsWith("0000:01:00.1: "), notes.get(1));
+    assertEquals(Owner.HOST, gpu.owner(), "back in the pool anyway");
+    assertEquals(Header.COMMAND_MASTER | Header.COMMAND_MEMORY,
+        gpu.config().read(Header.COMMAND, 2), "as its holder left it: what the notes say");
   }
 
   @Test

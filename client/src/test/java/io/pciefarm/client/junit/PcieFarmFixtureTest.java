@@ -14,6 +14,8 @@ import io.pciefarm.client.PcieFarmClient;
 import io.pciefarm.client.PcieFarmException;
 import io.pciefarm.device.Quirk;
 import io.pciefarm.ownership.Owner;
+import io.pciefarm.proto.v1.AffectedFunction;
+import io.pciefarm.proto.v1.ResetResponse;
 import io.pciefarm.spec.Header;
 import io.pciefarm.topology.PciFunction;
 import java.util.List;
@@ -78,6 +80,21 @@ class PcieFarmFixtureTest {
     mine.writeWord(Header.COMMAND, Header.COMMAND_MASTER);
     assertTrue(client.hierarchies().stream().anyMatch(h -> h.getName().equals(machine.name())));
     remember(machine, lease, farm);
+  }
+
+  @Test
+  @PcieFarmFixture(topology = """
+      {"name": "drive", "devices": [
+        {"device": 1, "model": "root-port-acs", "children": [{"device": 0, "model": "nvme-ssd"}]}
+      ]}""", functions = "01:00.0")
+  void resetsItsLeasedFunctionThroughTheHandle(HierarchyHandle machine, LeaseHandle lease) {
+    FunctionHandle drive = machine.function("01:00.0");
+    drive.writeWord(Header.COMMAND, Header.COMMAND_MEMORY | Header.COMMAND_MASTER);
+    // No lease id goes with it: the function is the caller's tenant's, as for the write.
+    ResetResponse r = drive.reset("flr");
+    assertEquals(List.of(lease.id()), r.getAffectedList().stream()
+        .map(AffectedFunction::getLeaseId).toList());
+    assertEquals(0, drive.readWord(Header.COMMAND), "the FLR cleared it");
   }
 
   @Test
