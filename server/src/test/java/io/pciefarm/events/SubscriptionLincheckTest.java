@@ -48,12 +48,17 @@ public class SubscriptionLincheckTest {
     }
   }
 
-  /** Each mutation of the hand-off tried (see the commit) fails this with an interleaving. */
+  /**
+   * About 40 to 80 s on the loaded build machine. Both mutations of the hand-off tried fail it
+   * with a printed interleaving: the old {@code itemsPut != itemsTaken} in {@link
+   * GapQueue#hasItem} (a publisher descheduled between filling a slot and counting it), and a
+   * poll that returns right after arming without looking again.
+   */
   @Test
   void pollsAndPublishesLoseNoWakeUp() {
     new ModelCheckingOptions()
-        .iterations(6)
-        .invocationsPerIteration(150)
+        .iterations(12)
+        .invocationsPerIteration(300)
         .threads(2)
         .actorsPerThread(3)
         .actorsBefore(1)
