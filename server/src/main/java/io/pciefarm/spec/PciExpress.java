@@ -34,7 +34,9 @@ public final class PciExpress {
   public static final int CAP_VERSION_2 = 0x2;
   public static final int CAP_PORT_TYPE_SHIFT = 4;
   public static final int CAP_SLOT_IMPLEMENTED = 1 << 8;
+  /** Interrupt Message Number: the MSI/MSI-X vector of the capability's own interrupts. */
   public static final int CAP_IRQ_SHIFT = 9;
+  public static final int CAP_IRQ_MASK = 0x1F << CAP_IRQ_SHIFT;
 
   /** Device Capabilities. */
   public static final int DEVCAP_PAYLOAD_256 = 0x1;
