@@ -47,6 +47,12 @@ public final class Hierarchy {
   private volatile boolean routingStale;
   /** The first cause of the waiting change, or null. Guarded by routingLock. */
   private PciFunction staleCause;
+  /**
+   * A group change is waiting for the end of {@link #coalesceRoutingChanges}, and its first
+   * cause. Touched only by the coalescing thread.
+   */
+  private boolean groupsStale;
+  private PciFunction groupsStaleCause;
   private volatile IsolationGroups groups;
   /** Bumped by every change that can regroup (ACS Control, hot-plug); groups carry the version. */
   private final java.util.concurrent.atomic.AtomicLong groupVersion =
@@ -122,12 +128,14 @@ public final class Hierarchy {
 
   /**
    * Tells {@code observer} about routing and isolation-group changes from now on. The groups
-   * as they are now are what the first {@link TopologyObserver#groupsChanged} is judged against.
+   * as they are now are what the first {@link TopologyObserver#groupsChanged} is judged against
+   * (kept as one int per function; the groups themselves are not cached for it).
    */
   public void topologyObserver(TopologyObserver observer) {
     TopologyObserver o = observer == null ? TopologyObserver.NONE : observer;
     synchronized (groupsReportLock) {
-      reportedGroups = o == TopologyObserver.NONE ? null : groupNumbers(groups());
+      reportedGroups = o == TopologyObserver.NONE ? null
+          : groupNumbers(IsolationGroups.compute(this, groupVersion.get()));
     }
     this.topologyObserver = o;
   }
@@ -384,9 +392,15 @@ public final class Hierarchy {
     }
     boolean routed = false;
     PciFunction cause = null;
+    boolean regroup;
+    PciFunction groupsCause;
     try {
       body.run();
     } finally {
+      regroup = groupsStale;
+      groupsCause = groupsStaleCause;
+      groupsStale = false;
+      groupsStaleCause = null;
       synchronized (routingLock) {
         coalescingThread = null;
         if (routingStale) {
@@ -399,6 +413,9 @@ public final class Hierarchy {
     }
     if (routed) {
       topologyObserver.routingChanged(cause);
+    }
+    if (regroup) {
+      groupsChanged(groupsCause);
     }
   }
 
@@ -427,7 +444,8 @@ public final class Hierarchy {
    * Invalidates the cached groups (the next {@link #groups()} recomputes them). Call it after
    * the change, once per change: with a {@link TopologyObserver} attached, the groups are
    * recomputed at once and reported when they differ from the ones last reported. Not for the
-   * config read path; an ACS Control write, a reset or a hot-plug pays one O(functions) pass.
+   * config read path; an ACS Control write, a reset or a hot-plug pays one O(functions) pass,
+   * a burst inside {@link #coalesceRoutingChanges} (a restore) one at its end.
    *
    * @param cause the function whose change may regroup, or null
    */
@@ -435,6 +453,13 @@ public final class Hierarchy {
     groupVersion.incrementAndGet();
     TopologyObserver o = topologyObserver;
     if (o == TopologyObserver.NONE) {
+      return;
+    }
+    if (coalescingThread == Thread.currentThread()) {
+      if (!groupsStale) {
+        groupsStale = true;
+        groupsStaleCause = cause;
+      }
       return;
     }
     boolean regrouped;

@@ -95,10 +95,6 @@ class FarmEventsTest {
             + " in " + brief(events)));
   }
 
-  private static long count(List<Event> events, EventType type) {
-    return events.stream().filter(e -> e.type() == type).count();
-  }
-
   private static int exp(PciFunction f) {
     return f.model().layout().capability(CapabilityId.EXP);
   }
@@ -265,6 +261,13 @@ class FarmEventsTest {
       h.write(0, 2, 0, Type1.BRIDGE_CONTROL, 2, 0);
       clock.runAll();
       assertEquals(List.of(), drain(s));
+      // A burst coalesced into one publish (a restore) regroups once, at its end.
+      h.coalesceRoutingChanges(() -> {
+        port2.config().write(acs, 2, 0);
+        assertEquals(List.of(), drain(s), "not in the middle of the burst");
+        port2.config().write(acs, 2, ExtendedCapabilities.ACS_SV);
+      });
+      assertEquals(List.of("ISOLATION_GROUPS_CHANGED 0009:00:02.0"), brief(drain(s)));
     }
   }
 
