@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Test;
  * subscription's state. Nothing here measures time; the stall bound only turns a hang into a
  * diagnosis.
  *
- * <p>The publisher parks between rounds and the consumer unparks it, so neither side spins: on a
- * small, loaded machine a spinning publisher competed for a core with the very thread it was
- * waiting for. The interleavings a ping-pong rarely hits (a publisher descheduled between filling
- * a slot and counting it) are model-checked in {@link SubscriptionLincheckTest}.
+ * <p>The publisher parks between rounds and the consumer unparks it, so neither side spins for
+ * a core the other needs. This test used to time out about once in eight builds; the cause was a
+ * real lost wake-up (a publisher descheduled between filling a slot and counting it, see
+ * {@link GapQueue#hasItem}), which a ping-pong reaches only by luck: such interleavings are
+ * model-checked in {@link SubscriptionLincheckTest}.
  */
 class ReadinessTest {
   private static final int ROUNDS = 20_000;
