@@ -49,8 +49,8 @@ public class SubscriptionLincheckTest {
   }
 
   /**
-   * About 40 to 80 s on the loaded build machine. Both mutations of the hand-off tried fail it
-   * with a printed interleaving: the old {@code itemsPut != itemsTaken} in {@link
+   * 15 s on a quiet machine, up to 80 s on a loaded one. Both mutations of the hand-off tried
+   * fail it with a printed interleaving: the old {@code itemsPut != itemsTaken} in {@link
    * GapQueue#hasItem} (a publisher descheduled between filling a slot and counting it), and a
    * poll that returns right after arming without looking again.
    */
