@@ -18,6 +18,7 @@ import io.pciefarm.proto.v1.ResetResponse;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.Msi;
 import io.pciefarm.spec.PciExpress;
+import io.pciefarm.spec.Type1;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciFunction;
 import java.util.ArrayList;
@@ -379,6 +380,45 @@ class EventServiceTest extends LiveServer {
         assertEquals(EventType.EVENT_TYPE_RESET_STARTED, events.get(0).getType());
         assertEquals(r.getEventSequence(), events.get(0).getSequence());
         assertEquals("flr", events.get(0).getDetailsOrThrow("reset_method"));
+      }
+    } finally {
+      server.farm().delete(n);
+    }
+  }
+
+  /**
+   * A Config Write of a bridge's bus numbers, made over gRPC, reaches a subscriber as one
+   * ROUTING_CHANGED about that bridge, and the drive behind it answers at its new bus.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void aBusNumberWriteIsSeenAsRoutingChanged(Via via) throws Exception {
+    String n = name(via, "route");
+    Hierarchy h = rack(n, segment(via, 0x54c));
+    try {
+      PciFunction port = h.lookup(0, 3 << 3);
+      String bridge = port.address().toString();
+      int oldBus = port.secondaryBusNumber();
+      int newBus = 0x40;
+      Collector c = new Collector();
+      try (EventSubscription s = client(via).subscribe(EventFilter.newBuilder().setHierarchy(n)
+          .addTypes(EventType.EVENT_TYPE_ROUTING_CHANGED)
+          .addTypes(EventType.EVENT_TYPE_ATTENTION_BUTTON).build(), 0, c)) {
+        // Secondary and Subordinate together, as one dword of the bus-number register.
+        int busNumbers = client(via).function(bridge).readDword(Type1.PRIMARY_BUS);
+        client(via).function(bridge).writeDword(Type1.PRIMARY_BUS,
+            (busNumbers & 0xFF0000FF) | newBus << 8 | newBus << 16);
+        Event routed = c.until(EventType.EVENT_TYPE_ROUTING_CHANGED).get(0);
+        assertEquals(bridge, routed.getFunction(), "about the bridge that was written");
+        assertEquals(n, routed.getHierarchy());
+        assertEquals(0x144d, client(via).function(String.format("%04x:%02x:00.0", h.segment(),
+            newBus)).readWord(0), "the drive answers at its new bus");
+        assertEquals(0xFFFF, client(via).function(String.format("%04x:%02x:00.0", h.segment(),
+            oldBus)).readWord(0), "and nothing at the old one");
+        // A marker after the write: whatever the write published comes before it.
+        client(via).slot(n, 1).pressAttentionButton();
+        assertEquals(List.of(EventType.EVENT_TYPE_ATTENTION_BUTTON),
+            types(c.until(EventType.EVENT_TYPE_ATTENTION_BUTTON)), "one write, one event");
       }
     } finally {
       server.farm().delete(n);

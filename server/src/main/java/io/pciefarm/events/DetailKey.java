@@ -32,11 +32,15 @@ public final class DetailKey {
    * condition arose but every delivery path was disabled or masked, so nothing reached the host.
    */
   public static final String INTERRUPT_KIND = "interrupt_kind";
-  /** The MSI or MSI-X vector number, decimal. */
+  /**
+   * The MSI or MSI-X vector number, decimal: for a hot-plug interrupt, the Interrupt Message
+   * Number of the port's PCI Express Capabilities register (an MSI vector offset, an MSI-X
+   * table entry).
+   */
   public static final String VECTOR = "vector";
   /** The reset method's sysfs spelling ({@code io.pciefarm.reset.ResetMethod#sysfsName()}). */
   public static final String RESET_METHOD = "reset_method";
-  /** Why a reset failed, for people. */
+  /** Why a reset failed, for people; not a stable format. */
   public static final String REASON = "reason";
   /** The owner before the change; the empty string when there was none. */
   public static final String OLD_OWNER = "old_owner";

@@ -18,7 +18,9 @@ import java.util.Map;
  * @param function the address ({@code DDDD:BB:DD.F}, lowercase hex, as
  *     {@link io.pciefarm.topology.PciAddress#toString()} prints it) of the function the event is
  *     about, as routed when it happened; for slot and link events that is the port's address.
- *     The empty string when the event is about no function, or the function was unreachable
+ *     While something above hides the function (a bus reset, a link down, an unpowered slot):
+ *     the address its bridge's bus numbers give it, else the one it last answered at. The empty
+ *     string when the event is about no function, or the function never had an address
  * @param slot the physical slot number the event is about or the function sits in, 0 for none
  * @param details specifics, keyed by {@link DetailKey}; immutable, usually empty
  */

@@ -129,9 +129,13 @@ final class GapQueue {
    * True when an item has been put that the consumer has not taken. Consumer only. A volatile
    * read, so that "consumer writes its armed flag, then calls this" and "producer puts, then
    * reads the flag" are ordered against each other: at least one of them sees the other's write.
+   *
+   * <p>"More put than taken", not "a different number": a producer fills the slot before it
+   * counts the item, so a consumer can take an item the count does not show yet. Counts that
+   * differ that way mean nothing is waiting, and the producer, counting next, sees the flag.
    */
   boolean hasItem() {
-    return slots != null && itemsPut != itemsTaken;
+    return slots != null && itemsPut - itemsTaken > 0;
   }
 
   /** Events dropped on overflow so far. */

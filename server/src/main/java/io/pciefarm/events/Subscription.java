@@ -32,8 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>{@code onReady} runs on the publishing thread, possibly while the publisher holds locks of
  * its own, and possibly concurrently with itself when several hierarchies publish. It must only
- * hand off (typically {@code executor.execute(drain)}); whatever it throws is logged and
- * ignored.
+ * hand off (typically {@code executor.execute(drain)}); whatever it throws is logged, and the
+ * subscription stays armed, so the next matching event runs {@code onReady} again.
  *
  * <h2>Concurrency</h2>
  * {@link #poll()}, {@link #poll(Duration)} and {@link #close()} are thread-safe. Consumers
@@ -195,11 +195,26 @@ public final class Subscription implements AutoCloseable {
         try {
           onReady.run();
         } catch (RuntimeException ex) {
-          LOG.log(Level.WARNING, "an event subscriber's onReady failed; publishing goes on", ex);
+          // The consumer still waits for a signal that did not get through (say its executor
+          // rejected the hand-off): arm again, so the next event retries instead of the
+          // subscription stalling until someone happens to poll. At worst a spurious run.
+          armed.set(true);
+          LOG.log(Level.WARNING, "an event subscriber's onReady failed; it is retried with the"
+              + " next event, and publishing goes on", ex);
         }
       }
       wakeWaiters();
     }
+  }
+
+  /** Whether a poll that found nothing is waiting for a signal; for tests' diagnostics. */
+  boolean armed() {
+    return armed.get();
+  }
+
+  /** Whether the buffer holds an item not yet taken; for tests' diagnostics. */
+  boolean hasItem() {
+    return queue.hasItem();
   }
 
   /** Events buffered now; for tests of the memory bound. */

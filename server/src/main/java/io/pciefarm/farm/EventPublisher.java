@@ -10,18 +10,32 @@ import io.pciefarm.ownership.Owner;
 import io.pciefarm.ownership.OwnershipObserver;
 import io.pciefarm.reset.ResetMethod;
 import io.pciefarm.reset.ResetObserver;
+import io.pciefarm.spec.CapabilityId;
+import io.pciefarm.spec.PciExpress;
 import io.pciefarm.topology.Hierarchy;
-import io.pciefarm.topology.PciAddress;
 import io.pciefarm.topology.PciFunction;
+import io.pciefarm.topology.TopologyObserver;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Turns what a hierarchy's engines observe (resets, links, slots, interrupts, ownership) into
- * events in the hierarchy's log. Slot and link events are about the port; reset and ownership
- * events about the function, under the address it answers at (or none while unreachable).
+ * Turns what a hierarchy's engines observe into events in the hierarchy's log:
+ *
+ * <ul>
+ *   <li>the reset engine ({@link ResetObserver}): RESET_STARTED, RESET_FINISHED, RESET_FAILED,
+ *       READY, LINK_UP, LINK_DOWN;
+ *   <li>the slot controllers ({@link SlotObserver}): the SLOT_* events, ATTENTION_BUTTON,
+ *       MRL_CHANGED, INTERLOCK_CHANGED, POWER_FAULT, COMMAND_COMPLETED, INTERRUPT;
+ *   <li>the hierarchy ({@link TopologyObserver}): ROUTING_CHANGED, ISOLATION_GROUPS_CHANGED;
+ *   <li>ownership ({@link OwnershipObserver}): OWNER_CHANGED.
+ * </ul>
+ * Slot and link events are about the port; the others about the function, under the address
+ * it answers at or, while something above hides it (a bus reset, a link down, an unpowered
+ * slot), the address its bridge's bus numbers give it or it last answered at
+ * ({@link PciFunction#reportedAddress}): a function filter sees the whole of a bus reset.
  */
-final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObserver {
+final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObserver,
+    TopologyObserver {
   private final EventLog log;
 
   private EventPublisher(EventLog log) {
@@ -34,6 +48,7 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
     h.resetEngine().observer(p);
     h.hotPlug().observer(p);
     h.ownershipObserver(p);
+    h.topologyObserver(p);
   }
 
   private static int slotOf(PciFunction f) {
@@ -42,8 +57,7 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
   }
 
   private void publish(EventType type, PciFunction f, int slot, Map<String, String> details) {
-    PciAddress a = f.address();
-    log.publish(type, a, slot, details);
+    log.publish(type, f == null ? null : f.reportedAddress(), slot, details);
   }
 
   @Override
@@ -56,6 +70,28 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
   public void resetFinished(PciFunction f, ResetMethod method) {
     publish(EventType.RESET_FINISHED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
         method.sysfsName()));
+  }
+
+  @Override
+  public void resetFailed(PciFunction f, ResetMethod method, String reason) {
+    publish(EventType.RESET_FAILED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
+        method.sysfsName(), DetailKey.REASON, reason));
+  }
+
+  @Override
+  public void ready(PciFunction f) {
+    publish(EventType.READY, f, slotOf(f), Map.of());
+  }
+
+  @Override
+  public void routingChanged(PciFunction cause) {
+    publish(EventType.ROUTING_CHANGED, cause, cause == null ? 0 : slotOf(cause), Map.of());
+  }
+
+  @Override
+  public void groupsChanged(PciFunction cause) {
+    publish(EventType.ISOLATION_GROUPS_CHANGED, cause, cause == null ? 0 : slotOf(cause),
+        Map.of());
   }
 
   @Override
@@ -113,8 +149,22 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
 
   @Override
   public void interrupt(PciFunction port, int slot, InterruptKind kind) {
-    publish(EventType.INTERRUPT, port, slot, Map.of(DetailKey.INTERRUPT_KIND,
-        kind.name().toLowerCase(Locale.ROOT)));
+    String k = kind.name().toLowerCase(Locale.ROOT);
+    publish(EventType.INTERRUPT, port, slot, kind == InterruptKind.MSI
+        || kind == InterruptKind.MSIX ? Map.of(DetailKey.INTERRUPT_KIND, k, DetailKey.VECTOR,
+        Integer.toString(hotPlugVector(port))) : Map.of(DetailKey.INTERRUPT_KIND, k));
+  }
+
+  /**
+   * The vector a port's hot-plug interrupt uses: the Interrupt Message Number of its PCI
+   * Express Capabilities register, which names the MSI vector (the offset added to Message
+   * Data) or the MSI-X table entry for the interrupts of the capability, hot-plug's included.
+   * Read as the interrupt is reported, on the thread that sent it.
+   */
+  static int hotPlugVector(PciFunction port) {
+    int exp = port.model().layout().capability(CapabilityId.EXP);
+    return (port.config().read(exp + PciExpress.CAPABILITIES, 2) & PciExpress.CAP_IRQ_MASK)
+        >>> PciExpress.CAP_IRQ_SHIFT;
   }
 
   @Override

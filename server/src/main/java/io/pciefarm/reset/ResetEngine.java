@@ -29,6 +29,13 @@ import java.util.List;
  * powers the slot as its reset Slot Control says ({@link
  * io.pciefarm.topology.SlotHardware#portReset}): a port with a power controller comes back with
  * the slot off.
+ *
+ * <h2>What it reports</h2>
+ * To its {@link ResetObserver}: every reset of a function starts once and ends once, finished
+ * (ready again, or superseded by a newer reset first) or failed (a device that never comes
+ * back, a requester that stopped waiting: {@link #abandon}, a card pulled: {@link #removed});
+ * the end of each post-reset readiness wait, as it happens on the farm clock; every link
+ * change. Routing and group changes go to the hierarchy, which reports them.
  */
 public final class ResetEngine {
   /** Link training after a link reset, before the device below can be reached. */
@@ -63,21 +70,58 @@ public final class ResetEngine {
    */
   public void functionReset(PciFunction f, ResetMethod method) {
     FunctionModel m = f.model();
-    begin(f, method);
+    PciFunction.ResetInProgress r = begin(f, method);
     boolean noEffect = method == ResetMethod.PM && m.has(Quirk.PM_RESET_NO_EFFECT);
     if (!noEffect) {
       f.config().reset(true);
       if (f.slot() != null) {
         f.slot().portReset(false);
       }
+      hierarchy.groupsChanged(f); // ACS Control is back to its default
     }
     if (method == ResetMethod.PM) {
       settle(f, method, m.d3hotDelay());
     } else if (m.has(Quirk.NEVER_READY_AFTER_FLR)) {
-      return; // held in Retry Status until a bus or cold reset
+      // Held in Retry Status until a bus or cold reset. When a working device would have been
+      // ready, this one is not: the reset has failed.
+      Duration due = m.flrReadyDelay();
+      clock().schedule(hierarchy.scaledNanos(due), () -> endFailed(f, r, "not ready "
+          + due.toMillis() + " ms after " + method.sysfsName() + ": the device never comes back"
+          + " from it (quirk NEVER_READY_AFTER_FLR); only a bus or cold reset recovers it"));
     } else {
       settle(f, method, m.flrReadyDelay());
     }
+  }
+
+  /**
+   * Ends the reset in progress on {@code f}, if there is one, as failed: the caller (the reset
+   * request that was waiting for it) stopped waiting, and nothing will report it finished. The
+   * function keeps answering Retry Status until its own time, and {@link ResetObserver#ready}
+   * still follows if it comes back.
+   *
+   * @return true when this call ended a reset
+   */
+  public boolean abandon(PciFunction f, String reason) {
+    PciFunction.ResetInProgress r = f.currentReset();
+    return r != null && endFailed(f, r, reason);
+  }
+
+  /**
+   * The card these functions belong to was pulled: resets in progress on them (the cold reset
+   * of a slot powered off for removal, or any other) end as failed.
+   */
+  public void removed(List<PciFunction> gone) {
+    for (PciFunction f : gone) {
+      abandon(f, "the card was removed before the function was ready again");
+    }
+  }
+
+  private boolean endFailed(PciFunction f, PciFunction.ResetInProgress r, String reason) {
+    if (!f.endReset(r)) {
+      return false; // finished, superseded or ended already
+    }
+    observer.resetFailed(f, r.method(), reason);
+    return true;
   }
 
   /**
@@ -89,6 +133,7 @@ public final class ResetEngine {
     if (port.linkUp()) {
       port.linkUp(false);
       observer.linkChanged(port, false);
+      hierarchy.routingChanged(port);
     }
   }
 
@@ -101,7 +146,7 @@ public final class ResetEngine {
       bridge.linkUp(false);
       observer.linkChanged(bridge, false);
     }
-    hierarchy.routingChanged();
+    hierarchy.routingChanged(bridge);
   }
 
   /** Bridge Control bit 6 fell: reset everything below, then retrain and settle. */
@@ -138,20 +183,26 @@ public final class ResetEngine {
       slotPorts = withSlot(slotPorts, f);
     }
     portsReset(slotPorts, true);
-    hierarchy.routingChanged();
+    hierarchy.routingChanged(port);
+    hierarchy.groupsChanged(port);
   }
 
   /** Power below {@code port} is back: the link trains and the functions settle from cold. */
   public void powerOn(PciFunction port) {
     List<PciFunction> slotPorts = null;
+    boolean began = false;
     for (PciFunction f : hierarchy.subtree(port)) {
       if (f.currentReset() == null) {
         begin(f, ResetMethod.POWER_CYCLE);
         f.config().reset(false);
         slotPorts = withSlot(slotPorts, f);
+        began = true;
       }
     }
     portsReset(slotPorts, true);
+    if (began) {
+      hierarchy.groupsChanged(port);
+    }
     trainLink(port, ResetMethod.POWER_CYCLE);
   }
 
@@ -175,7 +226,8 @@ public final class ResetEngine {
       slotPorts = withSlot(slotPorts, f);
     }
     portsReset(slotPorts, false);
-    hierarchy.routingChanged();
+    hierarchy.routingChanged(bridge);
+    hierarchy.groupsChanged(bridge);
     if (bridge.hasLinkBelow()) {
       trainLink(bridge, ResetMethod.BUS);
     } else {
@@ -226,7 +278,7 @@ public final class ResetEngine {
       }
       List<PciFunction> raised = new java.util.ArrayList<>();
       raiseLinks(port, raised);
-      hierarchy.routingChanged();
+      hierarchy.routingChanged(port);
       for (PciFunction p : raised) {
         observer.linkChanged(p, true);
       }
@@ -279,25 +331,25 @@ public final class ResetEngine {
   /**
    * Starts a reset of {@code f}: it answers Retry Status from now on. A reset still in progress
    * (one whose requester stopped waiting for it) is superseded and reported finished first, so
-   * every start has exactly one finish.
+   * every start has exactly one end. The caller resets the registers, then tells the hierarchy
+   * its groups may have changed (a reset returns ACS Control to its default without a write).
    */
-  private void begin(PciFunction f, ResetMethod method) {
+  private PciFunction.ResetInProgress begin(PciFunction f, ResetMethod method) {
     f.markNotReady();
-    // The reset returns ACS Control to its default without a software write, so the groups
-    // computed from it are stale.
-    hierarchy.groupsChanged();
     PciFunction.ResetInProgress[] superseded = new PciFunction.ResetInProgress[1];
-    f.beginReset(method, superseded);
+    PciFunction.ResetInProgress r = f.beginReset(method, superseded);
     if (superseded[0] != null) {
       observer.resetFinished(f, superseded[0].method());
     }
     observer.resetStarted(f, method);
+    return r;
   }
 
   /**
-   * Makes {@code f} ready after {@code delay} (none with Immediate Readiness), then reports the
-   * reset finished. A newer reset in between owns the function from then on; this step then
-   * does nothing.
+   * Makes {@code f} ready after {@code delay} (none with Immediate Readiness), then, at that
+   * moment on the farm clock, reports it ready and the reset finished (unless the reset was
+   * ended as failed meanwhile). A newer reset in between owns the function from then on; this
+   * step then does nothing.
    */
   private void settle(PciFunction f, ResetMethod method, Duration delay) {
     long nanos = f.model().immediateReadiness() ? 0 : hierarchy.scaledNanos(delay);
@@ -305,7 +357,13 @@ public final class ResetEngine {
     f.readyAfter(nanos);
     long readyAt = f.readyAt();
     clock().schedule(nanos, () -> {
-      if (f.settle(readyAt) && current != null && f.endReset(current)) {
+      if (!f.settle(readyAt)) {
+        return; // a newer reset owns the function
+      }
+      if (f.bus().function(f.devfn()) == f) {
+        observer.ready(f); // not for a card pulled meanwhile
+      }
+      if (current != null && f.endReset(current)) {
         observer.resetFinished(f, current.method());
       }
     });

@@ -353,6 +353,8 @@ public final class Resets {
     volatile int windowLo;
     volatile int windowHi;
     long giveUpAt;
+    /** Why functions still not ready at {@link #giveUpAt} failed their reset. */
+    String giveUpReason;
     int savedSlotControl;
     /** Whether {@link Progress#issued} was called; touched only by this job's steps. */
     boolean issued;
@@ -386,8 +388,13 @@ public final class Resets {
       try {
         long now = clock().nanoTime();
         long timeout = hierarchy.scaledNanos(READY_TIMEOUT);
-        giveUpAt = request.deadline() == null ? now + timeout
-            : now + Math.min(timeout, request.deadline().toNanos());
+        boolean byDeadline = request.deadline() != null
+            && request.deadline().toNanos() < timeout;
+        giveUpAt = now + (byDeadline ? request.deadline().toNanos() : timeout);
+        giveUpReason = byDeadline ? "not ready within the request's deadline of "
+            + request.deadline().toMillis() + " ms; the farm stopped waiting"
+            : "not ready within " + READY_TIMEOUT.toSeconds() + " s (farm time); the farm"
+            + " stopped waiting, as Linux does";
         progress.started();
         PciFunction bridge = decision.bridge();
         if (bridge != null) {
@@ -554,6 +561,9 @@ public final class Resets {
             waiting.isEmpty() ? 0 : unknown ? -1 : Math.max(0, next - now)));
       }
       if (waiting.isEmpty() || now - giveUpAt >= 0) {
+        for (PciFunction f : waiting) {
+          hierarchy.resetEngine().abandon(f, giveUpReason); // its reset ends, as failed
+        }
         complete(waiting, beforeFinish);
         return;
       }

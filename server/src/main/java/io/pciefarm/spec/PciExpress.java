@@ -34,6 +34,7 @@ public final class PciExpress {
   public static final int CAP_VERSION_2 = 0x2;
   public static final int CAP_PORT_TYPE_SHIFT = 4;
   public static final int CAP_SLOT_IMPLEMENTED = 1 << 8;
+  /** Interrupt Message Number: the MSI/MSI-X vector of the capability's own interrupts. */
   public static final int CAP_IRQ_SHIFT = 9;
   /**
    * Interrupt Message Number (13:9): the MSI vector offset, or MSI-X table entry, a port's

@@ -29,6 +29,7 @@ public final class Hierarchy {
   private volatile io.pciefarm.hotplug.HotPlug hotPlug;
   private volatile io.pciefarm.ownership.OwnershipObserver ownershipObserver =
       io.pciefarm.ownership.OwnershipObserver.NONE;
+  private volatile TopologyObserver topologyObserver = TopologyObserver.NONE;
   private final Bus root;
   private final List<Bus> buses = new ArrayList<>();
   /** The deepest bus's {@link Bus#depth}: sizes the routing walk's scratch space. */
@@ -44,10 +45,25 @@ public final class Hierarchy {
   private volatile Thread coalescingThread;
   /** A routing change is waiting for the end of {@link #coalesceRoutingChanges}. */
   private volatile boolean routingStale;
+  /** The first cause of the waiting change, or null. Guarded by routingLock. */
+  private PciFunction staleCause;
+  /**
+   * A group change is waiting for the end of {@link #coalesceRoutingChanges}, and its first
+   * cause. Touched only by the coalescing thread.
+   */
+  private boolean groupsStale;
+  private PciFunction groupsStaleCause;
   private volatile IsolationGroups groups;
   /** Bumped by every change that can regroup (ACS Control, hot-plug); groups carry the version. */
   private final java.util.concurrent.atomic.AtomicLong groupVersion =
       new java.util.concurrent.atomic.AtomicLong();
+  /** Serializes comparing groups with the last reported ones; never held while reporting. */
+  private final Object groupsReportLock = new Object();
+  /**
+   * The groups last reported to the topology observer, as a group number per function index
+   * (-1: no such function). Guarded by groupsReportLock.
+   */
+  private int[] reportedGroups;
 
   Hierarchy(String name, int segment, String description, TimeBase timeBase, double timeScale) {
     this.name = name;
@@ -106,6 +122,24 @@ public final class Hierarchy {
         : observer;
   }
 
+  public TopologyObserver topologyObserver() {
+    return topologyObserver;
+  }
+
+  /**
+   * Tells {@code observer} about routing and isolation-group changes from now on. The groups
+   * as they are now are what the first {@link TopologyObserver#groupsChanged} is judged against
+   * (kept as one int per function; the groups themselves are not cached for it).
+   */
+  public void topologyObserver(TopologyObserver observer) {
+    TopologyObserver o = observer == null ? TopologyObserver.NONE : observer;
+    synchronized (groupsReportLock) {
+      reportedGroups = o == TopologyObserver.NONE ? null
+          : groupNumbers(IsolationGroups.compute(this, groupVersion.get()));
+    }
+    this.topologyObserver = o;
+  }
+
   /** The hot-plug slots and the operator actions on them. */
   public io.pciefarm.hotplug.HotPlug hotPlug() {
     return hotPlug;
@@ -136,12 +170,13 @@ public final class Hierarchy {
   public List<PciFunction> plug(PciFunction port, io.pciefarm.device.DeviceModel model,
       String label) {
     HierarchyBuilder.checkCard(port, model);
+    List<PciFunction> added = new ArrayList<>();
+    boolean routed;
     synchronized (routingLock) {
       if (!port.secondary().functions().isEmpty()) {
         throw new IllegalStateException("the link below " + port.describe()
             + " already holds a device");
       }
-      List<PciFunction> added = new ArrayList<>();
       for (int fn : model.functionNumbers()) {
         PciFunction f = new PciFunction(this, port.secondary(), fn, nextFunctionIndex(), model,
             model.function(fn), false, label == null ? "" : label);
@@ -153,22 +188,34 @@ public final class Hierarchy {
         add(f);
         f.config().listener(f);
       }
-      routing = computeRouting();
-      groupsChanged();
-      return added;
+      routed = publishRoutingLocked(computeRouting());
     }
+    if (routed) {
+      topologyObserver.routingChanged(port);
+    }
+    groupsChanged(port);
+    return added;
   }
 
-  /** Pulls whatever card sits below {@code port}; returns its functions (now detached). */
+  /**
+   * Pulls whatever card sits below {@code port}; returns its functions (now detached). A reset
+   * still in progress on them ends as failed: it can never complete.
+   */
   public List<PciFunction> unplug(PciFunction port) {
+    List<PciFunction> gone;
+    boolean routed;
     synchronized (routingLock) {
-      List<PciFunction> gone = port.secondary().functions();
+      gone = port.secondary().functions();
       port.secondary().detachDevice(0);
       functions.removeAll(gone);
-      routing = computeRouting();
-      groupsChanged();
-      return gone;
+      routed = publishRoutingLocked(computeRouting());
     }
+    resetEngine.removed(gone);
+    if (routed) {
+      topologyObserver.routingChanged(port);
+    }
+    groupsChanged(port);
+    return gone;
   }
 
   /** Every function, in depth-first creation order. */
@@ -240,11 +287,18 @@ public final class Hierarchy {
    */
   Routing routing() {
     if (routingStale && coalescingThread == Thread.currentThread()) {
+      boolean routed = false;
+      PciFunction cause = null;
       synchronized (routingLock) {
         if (routingStale) {
           routingStale = false;
-          routing = computeRouting();
+          cause = staleCause;
+          staleCause = null;
+          routed = publishRoutingLocked(computeRouting());
         }
+      }
+      if (routed) {
+        topologyObserver.routingChanged(cause);
       }
     }
     return routing;
@@ -286,17 +340,32 @@ public final class Hierarchy {
         >>> io.pciefarm.spec.PciExpress.SLTCAP_PSN_SHIFT;
   }
 
+  /** {@link #routingChanged(PciFunction)} with no known cause. */
+  public void routingChanged() {
+    routingChanged(null);
+  }
+
   /**
    * Recomputes and publishes routing from the live registers, before returning; inside
-   * {@link #coalesceRoutingChanges} on the calling thread, once at its end instead.
+   * {@link #coalesceRoutingChanges} on the calling thread, once at its end instead. A snapshot
+   * that routes differently is reported to the {@link TopologyObserver}, once per publish.
+   *
+   * @param cause the bridge or port whose registers or link changed, or null
    */
-  public void routingChanged() {
+  public void routingChanged(PciFunction cause) {
+    boolean routed;
     synchronized (routingLock) {
       if (coalescingThread == Thread.currentThread()) {
         routingStale = true;
+        if (staleCause == null) {
+          staleCause = cause;
+        }
         return;
       }
-      routing = computeRouting();
+      routed = publishRoutingLocked(computeRouting());
+    }
+    if (routed) {
+      topologyObserver.routingChanged(cause);
     }
   }
 
@@ -321,27 +390,105 @@ public final class Hierarchy {
       body.run();
       return;
     }
+    boolean routed = false;
+    PciFunction cause = null;
+    boolean regroup;
+    PciFunction groupsCause;
     try {
       body.run();
     } finally {
+      regroup = groupsStale;
+      groupsCause = groupsStaleCause;
+      groupsStale = false;
+      groupsStaleCause = null;
       synchronized (routingLock) {
         coalescingThread = null;
         if (routingStale) {
           routingStale = false;
-          routing = computeRouting();
+          cause = staleCause;
+          staleCause = null;
+          routed = publishRoutingLocked(computeRouting());
         }
       }
+    }
+    if (routed) {
+      topologyObserver.routingChanged(cause);
+    }
+    if (regroup) {
+      groupsChanged(groupsCause);
     }
   }
 
   /** Routing from the live registers now; callers hold routingLock and publish it. */
   private Routing computeRouting() {
-    return Routing.compute(root, buses.size(), maxDepth);
+    return Routing.compute(root, buses.size(), maxDepth, routing);
   }
 
-  /** Invalidates the cached groups; the next {@link #groups()} recomputes them. */
+  /**
+   * Publishes {@code next}; caller holds routingLock.
+   *
+   * @return true when it routes some bus number differently from the snapshot it replaces
+   */
+  private boolean publishRoutingLocked(Routing next) {
+    Routing before = routing;
+    routing = next;
+    return !next.sameRoutes(before);
+  }
+
+  /** {@link #groupsChanged(PciFunction)} with no known cause. */
   public void groupsChanged() {
+    groupsChanged(null);
+  }
+
+  /**
+   * Invalidates the cached groups (the next {@link #groups()} recomputes them). Call it after
+   * the change, once per change: with a {@link TopologyObserver} attached, the groups are
+   * recomputed at once and reported when they differ from the ones last reported. Not for the
+   * config read path; an ACS Control write, a reset or a hot-plug pays one O(functions) pass,
+   * a burst inside {@link #coalesceRoutingChanges} (a restore) one at its end.
+   *
+   * @param cause the function whose change may regroup, or null
+   */
+  public void groupsChanged(PciFunction cause) {
     groupVersion.incrementAndGet();
+    TopologyObserver o = topologyObserver;
+    if (o == TopologyObserver.NONE) {
+      return;
+    }
+    if (coalescingThread == Thread.currentThread()) {
+      if (!groupsStale) {
+        groupsStale = true;
+        groupsStaleCause = cause;
+      }
+      return;
+    }
+    boolean regrouped;
+    synchronized (groupsReportLock) {
+      int[] now = groupNumbers(groups());
+      regrouped = reportedGroups != null && !java.util.Arrays.equals(now, reportedGroups);
+      reportedGroups = now;
+    }
+    if (regrouped) {
+      o.groupsChanged(cause);
+    }
+  }
+
+  /**
+   * The group number of each function by {@link PciFunction#index()}, -1 for indices no
+   * function has: equal arrays mean equal partitions, as groups are numbered in depth-first
+   * order of their first member.
+   */
+  private int[] groupNumbers(IsolationGroups g) {
+    int[] out = new int[functionIndex.get()];
+    java.util.Arrays.fill(out, -1);
+    for (int i = 0; i < g.count(); i++) {
+      for (PciFunction f : g.members(i)) {
+        if (f.index() < out.length) {
+          out[f.index()] = i;
+        }
+      }
+    }
+    return out;
   }
 
   Bus newBus(PciFunction bridge) {

@@ -395,6 +395,27 @@ public final class PciFunction implements RegisterListener {
         : new PciAddress(hierarchy.segment(), number, deviceNumber(), functionNumber());
   }
 
+  /**
+   * The address events name this function by: the one config requests reach it at now; while
+   * none does (a bus reset or a link down above hides it, or a slot is unpowered), the one the
+   * Secondary Bus Number of the bridge above gives it; when that is not programmed either (a
+   * reset above cleared it), the last one requests reached it at. Null when none of these
+   * exists. Never on the config path.
+   */
+  public PciAddress reportedAddress() {
+    PciAddress live = address();
+    if (live != null) {
+      return live;
+    }
+    PciFunction up = upstreamBridge();
+    int number = up == null ? 0 : up.secondaryBusNumber();
+    if (number == 0) {
+      number = hierarchy.routing().lastNumberOf(bus);
+    }
+    return number <= 0 ? null
+        : new PciAddress(hierarchy.segment(), number, deviceNumber(), functionNumber());
+  }
+
   /** The address while reachable, else a description of where the function sits. */
   public String describe() {
     PciAddress a = address();
@@ -425,7 +446,7 @@ public final class PciFunction implements RegisterListener {
     switch (register.register()) {
       case BUS_NUMBERS -> {
         if (oldValue != newValue) {
-          hierarchy.routingChanged();
+          hierarchy.routingChanged(this);
         }
       }
       case BRIDGE_CONTROL -> {
@@ -467,7 +488,7 @@ public final class PciFunction implements RegisterListener {
       }
       case ACS_CONTROL -> {
         if (oldValue != newValue) {
-          hierarchy.groupsChanged();
+          hierarchy.groupsChanged(this);
         }
       }
       default -> { }

@@ -25,10 +25,16 @@ final class Routing {
 
   private final Bus[] byNumber;
   private final int[] numberOf;
+  /**
+   * Per bus, the number that reaches it now or, while none does, the last one that did: what
+   * events name a hidden function by (a bus reset hides the subtree it resets).
+   */
+  private final int[] lastNumberOf;
 
-  private Routing(Bus[] byNumber, int[] numberOf) {
+  private Routing(Bus[] byNumber, int[] numberOf, int[] lastNumberOf) {
     this.byNumber = byNumber;
     this.numberOf = numberOf;
+    this.lastNumberOf = lastNumberOf;
   }
 
   /** The bus that requests for {@code number} reach, or null. */
@@ -43,12 +49,34 @@ final class Routing {
   }
 
   /**
+   * The number that reaches {@code bus} now, else the last one that reached it in a snapshot
+   * this one succeeds ({@link #compute}'s {@code previous}), or -1 when none ever did.
+   */
+  int lastNumberOf(Bus bus) {
+    int i = bus.index();
+    return i < lastNumberOf.length ? lastNumberOf[i] : -1;
+  }
+
+  /** True when {@code other} routes every bus number to the same bus as this snapshot. */
+  boolean sameRoutes(Routing other) {
+    return other != null && java.util.Arrays.equals(byNumber, other.byNumber);
+  }
+
+  /**
    * Computes routing for a hierarchy's buses from the current register values.
    *
    * @param busCount how many buses the hierarchy has (every {@link Bus#index()} is below it)
    * @param maxDepth the deepest bus's {@link Bus#depth}
    */
   static Routing compute(Bus root, int busCount, int maxDepth) {
+    return compute(root, busCount, maxDepth, null);
+  }
+
+  /**
+   * {@link #compute(Bus, int, int)}, remembering from {@code previous} (the snapshot this one
+   * replaces, or null) the last number of each bus that no number reaches now.
+   */
+  static Routing compute(Bus root, int busCount, int maxDepth, Routing previous) {
     Bus[] byNumber = new Bus[BUSES];
     int[] numberOf = new int[busCount];
     java.util.Arrays.fill(numberOf, -1);
@@ -61,7 +89,16 @@ final class Routing {
     sets[2] = -1L;
     sets[3] = -1L;
     walk(root, sets, 0, byNumber, numberOf);
-    return new Routing(byNumber, numberOf);
+    int[] last = numberOf;
+    if (previous != null) {
+      last = numberOf.clone();
+      for (int i = 0; i < last.length; i++) {
+        if (last[i] < 0 && i < previous.lastNumberOf.length) {
+          last[i] = previous.lastNumberOf[i];
+        }
+      }
+    }
+    return new Routing(byNumber, numberOf, last);
   }
 
   /**
