@@ -7,14 +7,26 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * The newest {@code capacity} events of one log, by sequence number, for subscriptions that
  * resume.
  *
+ * <p>The slots grow on demand, doubling from {@link #INITIAL_SLOTS} up to {@code capacity}: most
+ * hierarchies of a large farm never publish more than a handful of events, and a ring allocated
+ * at full size up front cost more heap than the config spaces it reports on. Growth happens only
+ * before the ring first wraps, so growing is a plain copy.
+ *
  * <h2>Concurrency</h2>
  * One writer at a time (the log appends under its lock); any number of readers, without a lock.
  * A reader can tell whether what it read is still valid: the slot of sequence {@code s} holds
  * {@code s}, {@code s + capacity}, {@code s + 2 * capacity} and so on in turn, and every event
  * carries its own sequence number, so a slot that no longer holds {@code s} has been overwritten.
+ * A grown array is published before any event appended to it, and holds a copy of every event
+ * of the one it replaces; a reader that saw {@link #last()} therefore finds every event up to it
+ * in whichever array it then reads.
  */
 final class HistoryRing {
-  private final AtomicReferenceArray<Event> slots;
+  /** Slots allocated before the first growth. */
+  static final int INITIAL_SLOTS = 16;
+
+  /** Replaced (by a larger copy) only by the writer, before the ring first wraps. */
+  private volatile AtomicReferenceArray<Event> slots;
   private final int capacity;
   /** The newest sequence appended, 0 before the first; written after its slot. */
   private volatile long last;
@@ -24,7 +36,7 @@ final class HistoryRing {
       throw new IllegalArgumentException("history capacity must be at least 1, not " + capacity);
     }
     this.capacity = capacity;
-    this.slots = new AtomicReferenceArray<>(capacity);
+    this.slots = new AtomicReferenceArray<>(Math.min(capacity, INITIAL_SLOTS));
   }
 
   int capacity() {
@@ -37,8 +49,28 @@ final class HistoryRing {
    */
   void append(Event e) {
     assert e.sequence() == last + 1 : "appended " + e.sequence() + " after " + last;
-    slots.setRelease(index(e.sequence()), e);
+    AtomicReferenceArray<Event> a = slots;
+    if (e.sequence() > a.length() && a.length() < capacity) {
+      a = grown(a);
+    }
+    a.setRelease(index(e.sequence()), e);
     last = e.sequence();
+  }
+
+  /** Slots allocated now: at most {@link #capacity()}. */
+  int allocated() {
+    return slots.length();
+  }
+
+  private AtomicReferenceArray<Event> grown(AtomicReferenceArray<Event> full) {
+    int n = full.length();
+    AtomicReferenceArray<Event> bigger = new AtomicReferenceArray<>(
+        (int) Math.min(capacity, 2L * n));
+    for (int i = 0; i < n; i++) {
+      bigger.setPlain(i, full.getPlain(i));
+    }
+    slots = bigger; // volatile: the copies are visible to whoever reads this array
+    return bigger;
   }
 
   /** The newest sequence appended, 0 before the first. Every slot up to it is written. */
@@ -60,8 +92,9 @@ final class HistoryRing {
    *     caller must discard it
    */
   boolean copy(long from, long to, EventFilter filter, List<? super Event> out) {
+    AtomicReferenceArray<Event> a = slots;
     for (long s = from; s <= to; s++) {
-      Event e = slots.getAcquire(index(s));
+      Event e = a.getAcquire(index(s));
       if (e == null || e.sequence() != s) {
         return false;
       }

@@ -57,4 +57,78 @@ class HistoryRingTest {
     assertFalse(ring.copy(1, 1, EventFilter.all(), new ArrayList<>()));
     assertTrue(ring.copy(3, 6, EventFilter.all(), new ArrayList<>()));
   }
+
+  @Test
+  void slotsGrowOnDemandUpToTheCapacity() {
+    HistoryRing ring = new HistoryRing(100);
+    assertEquals(HistoryRing.INITIAL_SLOTS, ring.allocated(), "nothing published yet");
+    for (long s = 1; s <= 16; s++) {
+      ring.append(event(s));
+    }
+    assertEquals(16, ring.allocated(), "16 events fit the first slots");
+    ring.append(event(17));
+    assertEquals(32, ring.allocated());
+    for (long s = 18; s <= 65; s++) {
+      ring.append(event(s));
+    }
+    assertEquals(100, ring.allocated(), "doubling stops at the capacity, not a power of two");
+    for (long s = 66; s <= 250; s++) {
+      ring.append(event(s));
+    }
+    assertEquals(100, ring.allocated());
+    List<Event> out = new ArrayList<>();
+    assertTrue(ring.copy(151, 250, EventFilter.all(), out));
+    assertEquals(100, out.size());
+    assertEquals(151, out.get(0).sequence());
+    assertFalse(ring.copy(150, 250, EventFilter.all(), new ArrayList<>()), "150 overwritten");
+  }
+
+  @Test
+  void aSmallCapacityIsAllocatedWhole() {
+    assertEquals(4, new HistoryRing(4).allocated());
+  }
+
+  @Test
+  void growingKeepsEveryEventAppendedBefore() {
+    HistoryRing ring = filled(4096, 1000);
+    List<Event> out = new ArrayList<>();
+    assertTrue(ring.copy(1, 1000, EventFilter.all(), out));
+    for (int i = 0; i < 1000; i++) {
+      assertEquals(i + 1, out.get(i).sequence());
+    }
+  }
+
+  /**
+   * A reader that saw {@code last} finds every event up to it while the writer keeps growing
+   * and wrapping the ring: the grown array is published before anything is appended to it.
+   */
+  @Test
+  void readersRacingGrowthSeeEveryEventUpToLast() throws Exception {
+    HistoryRing ring = new HistoryRing(1024);
+    int total = 200_000;
+    java.util.concurrent.atomic.AtomicReference<String> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread reader = new Thread(() -> {
+      List<Event> out = new ArrayList<>();
+      while (ring.last() < total && failure.get() == null) {
+        long last = ring.last();
+        long from = ring.oldest(last);
+        // Before the ring wraps nothing can have been overwritten: every copy must succeed.
+        out.clear();
+        boolean whole = ring.copy(from, last, EventFilter.all(), out);
+        if (last <= 1024 && !whole) {
+          failure.set("lost an event of 1.." + last + " while growing");
+        }
+        if (whole && out.size() != last - from + 1) {
+          failure.set("copied " + out.size() + " of " + from + ".." + last);
+        }
+      }
+    });
+    reader.start();
+    for (long s = 1; s <= total; s++) {
+      ring.append(event(s));
+    }
+    reader.join();
+    assertEquals(null, failure.get());
+  }
 }
