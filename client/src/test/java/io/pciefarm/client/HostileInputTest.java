@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.pciefarm.farm.TopologyFiles;
 import io.pciefarm.proto.v1.Access;
 import io.pciefarm.proto.v1.AccessBatch;
 import io.pciefarm.proto.v1.AccessBatchResult;
@@ -235,8 +236,8 @@ class HostileInputTest extends LiveServer {
     assertEquals(vendorDevice, c.function(NVME).readDword(0));
     assertEquals(command, c.function(NVME).readWord(Header.COMMAND));
     assertEquals(ServingStatus.SERVING, c.health(""));
-    assertEquals(5, c.hierarchies().stream().filter(h -> !h.getName().startsWith("test-"))
-        .count());
+    assertEquals(TopologyFiles.EXAMPLES.size(), c.hierarchies().stream()
+        .filter(h -> !h.getName().startsWith("test-")).count());
     ProbeResetResponse probe = c.probeReset(ResetSpec.function(NVME));
     assertEquals(List.of(NVME), probe.getAffectedList().stream()
         .map(io.pciefarm.proto.v1.AffectedFunction::getAddress).toList());

@@ -21,6 +21,10 @@ public sealed interface Authority permits Owner, Authority.Tenant {
   record Tenant(String tenant, boolean host) implements Authority {
     public Tenant {
       Objects.requireNonNull(tenant, "tenant");
+      if (tenant.isEmpty()) {
+        // Released leases and the host have no tenant: an empty name must not cover them.
+        throw new IllegalArgumentException("an authority needs a tenant name");
+      }
     }
 
     @Override

@@ -115,6 +115,8 @@ class LeasesTest {
     Owner gone = nvme.owner();
     assertTrue(gone.isReleased(), gone.toString());
     assertEquals(alice.id(), gone.id());
+    assertThrows(IllegalArgumentException.class, () -> new Authority.Tenant("", true),
+        "an empty tenant name would match the released owner's");
     assertFalse(new Authority.Tenant("alice", true).covers(gone),
         "not even its own tenant, administrator or not, may act on it now");
     assertFalse(alice.owner().covers(gone), "nor with the old lease's id");
