@@ -287,16 +287,15 @@ public final class SlotController implements SlotHardware {
     boolean surprise = port.linkUp();
     String model = card.name();
     card = null;
-    hierarchy.unplug(port);
+    hierarchy.unplug(port); // republishes routing without the card
     port.config().hardwareUpdate(slotStatus, 2, PciExpress.SLTSTA_PDS, PciExpress.SLTSTA_PDC);
     // Presence and link go together: one level change, seen after both are reported.
     removing = true;
     try {
-      hierarchy.resetEngine().linkLost(port);
+      hierarchy.resetEngine().linkLost(port); // and, if the link was up, without it
     } finally {
       removing = false;
     }
-    hierarchy.routingChanged();
     owner.observer().presenceChanged(port, slot, false, model, surprise);
     updateInterrupt();
   }

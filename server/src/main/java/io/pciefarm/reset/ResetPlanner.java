@@ -5,6 +5,7 @@ import io.pciefarm.reset.ResetException.Kind;
 import io.pciefarm.spec.Header;
 import io.pciefarm.spec.Msi;
 import io.pciefarm.spec.MsiX;
+import io.pciefarm.spec.PciExpress;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.device.Quirk;
 import io.pciefarm.topology.Bus;
@@ -85,7 +86,7 @@ final class ResetPlanner {
     for (ResetMethod m : list) {
       if (allowed.contains(m) && supported.contains(m)) {
         if (MethodSet.FUNC.contains(m)) {
-          return new Decision(m, List.of(f), null, List.of(f));
+          return new Decision(m, List.of(f), null, reached(h, m, List.of(f)));
         }
         PciFunction port = f.upstreamBridge();
         return new Decision(m, List.of(), port, h.subtree(port));
@@ -130,13 +131,44 @@ final class ResetPlanner {
         ok = false;
       }
       if (ok) {
-        return MethodSet.FUNC.contains(m) ? new Decision(m, fns, null, fns)
+        return MethodSet.FUNC.contains(m) ? new Decision(m, fns, null, reached(h, m, fns))
             : new Decision(m, List.of(), port, h.subtree(port));
       }
     }
     throw new ResetException(Kind.NO_METHOD, String.format(
         "device %04x:%02x:%02x: no allowed method resets all %d of its functions (allowed '%s')",
         a.segment(), a.bus(), a.device(), fns.size(), ResetMethods.names(allowed)));
+  }
+
+  /**
+   * What a function-level reset by {@code m} of {@code targets} reaches: the targets, and below
+   * each one that is a port whose slot loses power when the port is reset, everything in the
+   * slot. Such a port's Slot Control comes out of reset with Power Controller Control set (Power
+   * Off), and the slot's power follows it ({@link io.pciefarm.topology.SlotHardware#portReset}):
+   * the card below is cold-reset, so its owner must be asked and the queue must hold it.
+   */
+  private static List<PciFunction> reached(Hierarchy h, ResetMethod m,
+      List<PciFunction> targets) {
+    List<PciFunction> out = null;
+    for (PciFunction f : targets) {
+      if (!cutsSlotPower(f, m)) {
+        continue;
+      }
+      if (out == null) {
+        out = new ArrayList<>(targets);
+      }
+      out.addAll(h.subtree(f));
+    }
+    return out == null ? targets : out;
+  }
+
+  private static boolean cutsSlotPower(PciFunction f, ResetMethod m) {
+    if (f.slot() == null || (m == ResetMethod.PM && f.model().has(Quirk.PM_RESET_NO_EFFECT))) {
+      return false; // no slot, or a PM "reset" that leaves the registers as they are
+    }
+    int exp = f.model().layout().capability(CapabilityId.EXP);
+    return (f.model().layout().defaultValue(exp + PciExpress.SLOT_CONTROL, 2)
+        & PciExpress.SLTCTL_PCC) != 0;
   }
 
   private static Decision forBridge(Hierarchy h, PciFunction bridge, Set<ResetMethod> allowed,

@@ -43,10 +43,15 @@ public final class Hierarchy {
   private volatile Routing routing;
   /** The thread inside {@link #coalesceRoutingChanges}, or null. Written under routingLock. */
   private volatile Thread coalescingThread;
-  /** A routing change is waiting for the end of {@link #coalesceRoutingChanges}. */
-  private volatile boolean routingStale;
-  /** The first cause of the waiting change, or null. Guarded by routingLock. */
+  /*
+   * A burst's own state, touched only by the coalescing thread (handed from one coalescing
+   * thread to the next through routingLock): a routing change waits for the burst's end; its
+   * first cause; the routing the coalescing thread sees meanwhile, computed when it asks for it
+   * and never published (null while it has not asked since the burst's first change).
+   */
+  private boolean routingStale;
   private PciFunction staleCause;
+  private Routing burstRouting;
   /**
    * A group change is waiting for the end of {@link #coalesceRoutingChanges}, and its first
    * cause. Touched only by the coalescing thread.
@@ -281,27 +286,25 @@ public final class Hierarchy {
   }
 
   /**
-   * The routing snapshot. On the thread inside {@link #coalesceRoutingChanges} it is brought up
-   * to date first, so what that thread reads (a function's {@link PciFunction#address}) always
-   * reflects its own writes.
+   * The routing snapshot. The thread inside {@link #coalesceRoutingChanges} gets its own, up to
+   * date with its writes and published to no one, so what it reads (a function's {@link
+   * PciFunction#address}, an event naming one) reflects its own writes while other threads, and
+   * {@link #lookup} on any thread, still route by the published one.
    */
   Routing routing() {
-    if (routingStale && coalescingThread == Thread.currentThread()) {
-      boolean routed = false;
-      PciFunction cause = null;
+    return coalescingThread == Thread.currentThread() ? burstRouting() : routing;
+  }
+
+  /** The coalescing thread's routing: the published one until its burst changes routing. */
+  private Routing burstRouting() {
+    if (routingStale) {
+      routingStale = false;
       synchronized (routingLock) {
-        if (routingStale) {
-          routingStale = false;
-          cause = staleCause;
-          staleCause = null;
-          routed = publishRoutingLocked(computeRouting());
-        }
-      }
-      if (routed) {
-        topologyObserver.routingChanged(cause);
+        burstRouting = Routing.compute(root, buses.size(), maxDepth,
+            burstRouting != null ? burstRouting : routing);
       }
     }
-    return routing;
+    return burstRouting != null ? burstRouting : routing;
   }
 
   /** Every function below {@code bridge}, at any depth, in depth-first order. */
@@ -353,15 +356,16 @@ public final class Hierarchy {
    * @param cause the bridge or port whose registers or link changed, or null
    */
   public void routingChanged(PciFunction cause) {
+    if (coalescingThread == Thread.currentThread()) {
+      // Only this thread makes the field name it, so the check needs no lock.
+      routingStale = true;
+      if (staleCause == null) {
+        staleCause = cause;
+      }
+      return;
+    }
     boolean routed;
     synchronized (routingLock) {
-      if (coalescingThread == Thread.currentThread()) {
-        routingStale = true;
-        if (staleCause == null) {
-          staleCause = cause;
-        }
-        return;
-      }
       routed = publishRoutingLocked(computeRouting());
     }
     if (routed) {
@@ -372,8 +376,11 @@ public final class Hierarchy {
   /**
    * Runs {@code body} (a burst of register writes, such as restoring saved state after a reset)
    * with the routing changes it makes published once, when it ends, instead of once per
-   * bus-number or Bridge Control write. Until then other threads route as before the burst, and
-   * this thread sees its own changes ({@link PciFunction#address}). Only one thread per
+   * bus-number or Bridge Control write, and reported once then. Until then other threads route
+   * as before the burst, and this thread sees its own changes in what it reads through {@link
+   * PciFunction#address} (its config accesses through {@link #lookup} route as published).
+   * A routing change another thread publishes meanwhile is computed from the live registers,
+   * the burst's writes so far included. Only one thread per
    * hierarchy coalesces at a time; a second one, or a nested call, runs {@code body} with
    * routing published as usual, which is correct, only slower.
    */
@@ -403,12 +410,15 @@ public final class Hierarchy {
       groupsStaleCause = null;
       synchronized (routingLock) {
         coalescingThread = null;
-        if (routingStale) {
-          routingStale = false;
+        if (routingStale || burstRouting != null) {
+          // From the live registers: another thread may have published since burstRouting.
+          routed = publishRoutingLocked(Routing.compute(root, buses.size(), maxDepth,
+              burstRouting != null ? burstRouting : routing));
           cause = staleCause;
-          staleCause = null;
-          routed = publishRoutingLocked(computeRouting());
         }
+        routingStale = false;
+        staleCause = null;
+        burstRouting = null;
       }
     }
     if (routed) {

@@ -4,8 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.pciefarm.hotplug.Indicator;
+import io.pciefarm.hotplug.SlotObserver;
+import io.pciefarm.spec.CapabilityId;
+import io.pciefarm.spec.PciExpress;
 import io.pciefarm.spec.Type1;
+import io.pciefarm.time.ManualClock;
+import io.pciefarm.time.TimeBase;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,6 +51,81 @@ class CoalescedRoutingTest {
     assertSame(nic, elsewhere(h, 0x40), "published when the burst ends");
     assertNull(elsewhere(h, 1));
     assertEquals("0003:40:00.0", nic.address().toString());
+  }
+
+  /** Records the cause of every ROUTING_CHANGED report, from any thread. */
+  private static List<PciFunction> routingReports(Hierarchy h) {
+    List<PciFunction> causes = new CopyOnWriteArrayList<>();
+    h.topologyObserver(new TopologyObserver() {
+      @Override
+      public void routingChanged(PciFunction cause) {
+        causes.add(cause);
+      }
+    });
+    return causes;
+  }
+
+  @Test
+  void theWriterReadingItsOwnChangeMidBurstPublishesNothing() throws Exception {
+    List<PciFunction> reports = routingReports(h);
+    h.coalesceRoutingChanges(() -> {
+      port.config().write(Type1.PRIMARY_BUS, 4, 0x00_40_40_00);
+      assertEquals("0003:40:00.0", nic.address().toString(), "the writer sees its own change");
+      port.config().write(Type1.SUBORDINATE_BUS, 1, 0x41);
+      assertEquals("0003:40:00.0", nic.reportedAddress().toString());
+      try {
+        assertSame(nic, elsewhere(h, 1), "another thread still routes as before");
+        assertNull(elsewhere(h, 0x40));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      assertSame(nic, h.lookup(1, 0), "config accesses route as published, on this thread too");
+      assertEquals(List.of(), reports, "nothing reported before the burst ends");
+    });
+    assertEquals(List.of(port), reports, "one ROUTING_CHANGED for the burst, caused by the port");
+    assertSame(nic, elsewhere(h, 0x40));
+    assertNull(elsewhere(h, 1));
+  }
+
+  /**
+   * A restore after a reset writes bus numbers, then Slot Control; the slot command is an event,
+   * and publishing it names functions by address (as {@link io.pciefarm.farm.EventPublisher}
+   * does). That must not publish the burst's routing early.
+   */
+  @Test
+  void aSlotEventMidBurstDoesNotPublishTheBurstsRouting() throws Exception {
+    Hierarchy hp = HierarchyBuilder.build(Specs.spec("""
+        {"name":"hp","devices":[{"device":3,"model":"root-port-hotplug","slot":5,
+          "children":[{"device":0,"model":"nic-flr-hang"}]}]}"""),
+        new TimeBase(new ManualClock(), 1.0));
+    PciFunction slotPort = hp.lookup(0, 3 << 3);
+    PciFunction card = hp.lookup(1, 0);
+    List<String> named = new ArrayList<>();
+    hp.hotPlug().observer(new SlotObserver() {
+      @Override
+      public void indicatorsChanged(PciFunction p, int slot, Indicator attention,
+          Indicator power) {
+        named.add(p.reportedAddress() + " " + card.reportedAddress());
+      }
+    });
+    List<PciFunction> reports = routingReports(hp);
+    int sltctl = slotPort.model().layout().capability(CapabilityId.EXP) + PciExpress.SLOT_CONTROL;
+    hp.coalesceRoutingChanges(() -> {
+      slotPort.config().write(Type1.PRIMARY_BUS, 4, 0x00_40_40_00);
+      int ctl = slotPort.config().read(sltctl, 2) & ~PciExpress.SLTCTL_AIC_MASK;
+      slotPort.config().write(sltctl, 2, ctl | 1 << PciExpress.SLTCTL_AIC_SHIFT); // attention on
+      try {
+        assertSame(card, elsewhere(hp, 1), "another thread still routes as before");
+        assertNull(elsewhere(hp, 0x40));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      assertEquals(List.of(), reports, "nothing reported before the burst ends");
+    });
+    assertEquals(List.of("0000:00:03.0 0000:40:00.0"), named,
+        "the event names the card by the burst's own routing");
+    assertEquals(List.of(slotPort), reports, "one ROUTING_CHANGED for the burst");
+    assertSame(card, elsewhere(hp, 0x40));
   }
 
   @Test
