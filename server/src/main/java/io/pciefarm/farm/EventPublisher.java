@@ -8,7 +8,6 @@ import io.pciefarm.hotplug.InterruptKind;
 import io.pciefarm.hotplug.SlotObserver;
 import io.pciefarm.ownership.Owner;
 import io.pciefarm.ownership.OwnershipObserver;
-import io.pciefarm.reset.ResetMethod;
 import io.pciefarm.reset.ResetObserver;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.PciExpress;
@@ -61,26 +60,32 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
   }
 
   @Override
-  public void resetStarted(PciFunction f, ResetMethod method) {
-    publish(EventType.RESET_STARTED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
-        method.sysfsName()));
+  public void resetStarted(PciFunction.ResetInProgress reset) {
+    publishReset(EventType.RESET_STARTED, reset, Map.of(DetailKey.RESET_METHOD,
+        reset.method().sysfsName()));
   }
 
   @Override
-  public void resetFinished(PciFunction f, ResetMethod method) {
-    publish(EventType.RESET_FINISHED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
-        method.sysfsName()));
+  public void resetFinished(PciFunction.ResetInProgress reset) {
+    publishReset(EventType.RESET_FINISHED, reset, Map.of(DetailKey.RESET_METHOD,
+        reset.method().sysfsName()));
   }
 
   @Override
-  public void resetFailed(PciFunction f, ResetMethod method, String reason) {
-    publish(EventType.RESET_FAILED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
-        method.sysfsName(), DetailKey.REASON, reason));
+  public void resetFailed(PciFunction.ResetInProgress reset, String reason) {
+    publishReset(EventType.RESET_FAILED, reset, Map.of(DetailKey.RESET_METHOD,
+        reset.method().sysfsName(), DetailKey.REASON, reason));
   }
 
   @Override
-  public void ready(PciFunction f) {
-    publish(EventType.READY, f, slotOf(f), Map.of());
+  public void ready(PciFunction.ResetInProgress reset) {
+    publishReset(EventType.READY, reset, Map.of());
+  }
+
+  private void publishReset(EventType type, PciFunction.ResetInProgress reset,
+      Map<String, String> details) {
+    PciFunction f = reset.function();
+    publish(type, f, slotOf(f), details);
   }
 
   @Override

@@ -354,6 +354,26 @@ class FarmEventsTest {
   }
 
   /**
+   * A second reset started while the first waits, due ready at the same moment (equal delays
+   * on the farm clock): the first is finished by the second and never reported ready; the
+   * second gets exactly one READY and its own RESET_FINISHED.
+   */
+  @Test
+  void aSupersededResetDueAtTheSameMomentIsNeverReportedReady() {
+    PciFunction drive = h.lookup(2, 0);
+    int devctl = exp(drive) + PciExpress.DEVICE_CONTROL;
+    try (Subscription s = farm.events().subscribe(EventFilter.all()
+        .aboutFunction("0009:02:00.0"), 0, 100)) {
+      drive.config().write(devctl, 2, PciExpress.DEVCTL_BCR_FLR);
+      drive.config().write(devctl, 2, PciExpress.DEVCTL_BCR_FLR); // same farm time
+      clock.runAll();
+      assertEquals(List.of("RESET_STARTED 0009:02:00.0 flr", "RESET_FINISHED 0009:02:00.0 flr",
+          "RESET_STARTED 0009:02:00.0 flr", "READY 0009:02:00.0",
+          "RESET_FINISHED 0009:02:00.0 flr"), brief(drain(s)));
+    }
+  }
+
+  /**
    * A card's reset that cannot complete because the card is pulled ends as failed: the cold
    * reset an orderly removal starts by powering the slot off, and a reset in progress when the
    * card is yanked.
