@@ -34,10 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>What it reports</h2>
  * To its {@link ResetObserver}: every reset of a function starts once and ends once, finished
  * (ready again, or superseded by a newer reset first) or failed (a device that never comes
- * back, a requester that stopped waiting: {@link #abandon}, a card pulled: {@link #removed});
- * the end of each post-reset readiness wait, as it happens on the farm clock; every link
- * change. Routing and group changes go to the hierarchy, which reports them. Each reset is a
- * {@link PciFunction.ResetInProgress} token: its settle step and failure timer end only it.
+ * back, a requester that stopped waiting for a reset it started: {@link #endFailed}, a card
+ * pulled: {@link #removed}); the end of each post-reset readiness wait, as it happens on the
+ * farm clock; every link change. Routing and group changes go to the hierarchy, which reports
+ * them. Each reset is a {@link PciFunction.ResetInProgress} token, and only its holder ends it:
+ * the settle step and failure timer the engine schedules for it, and whoever started it,
+ * which learns of it through {@link #recording}.
  */
 public final class ResetEngine {
   /** Link training after a link reset, before the device below can be reached. */
@@ -51,6 +53,8 @@ public final class ResetEngine {
   private volatile ResetObserver observer = ResetObserver.NONE;
   /** Numbers resets in the order they begin. */
   private final AtomicLong resetIds = new AtomicLong();
+  /** Where the resets begun by the current thread's step go, if it asked: {@link #recording}. */
+  private final ThreadLocal<List<PciFunction.ResetInProgress>> begunHere = new ThreadLocal<>();
 
   public ResetEngine(Hierarchy hierarchy) {
     this.hierarchy = hierarchy;
@@ -98,19 +102,33 @@ public final class ResetEngine {
   }
 
   /**
-   * Ends the reset in progress on {@code f}, if there is one, as failed: the caller (the reset
-   * request that was waiting for it) stopped waiting, and nothing will report it finished. The
-   * function keeps answering Retry Status until its own time, and {@link ResetObserver#ready}
-   * still follows if it comes back.
-   *
-   * @return true when this call ended a reset
+   * Runs {@code step}, adding to {@code begun} every reset it begins on this thread (register
+   * writes included), so that whoever runs the step can later end exactly those: {@link
+   * #endFailed}. Steps may nest; each reset goes to the innermost.
    */
-  public boolean abandon(PciFunction f, String reason) {
-    PciFunction.ResetInProgress r = f.currentReset();
-    return r != null && f.endFailed(r, reason, observer);
+  public void recording(List<PciFunction.ResetInProgress> begun, Runnable step) {
+    List<PciFunction.ResetInProgress> outer = begunHere.get();
+    begunHere.set(begun);
+    try {
+      step.run();
+    } finally {
+      if (outer == null) {
+        begunHere.remove();
+      } else {
+        begunHere.set(outer);
+      }
+    }
   }
 
-  private boolean endFailed(PciFunction.ResetInProgress r, String reason) {
+  /**
+   * Ends {@code r} as failed, unless it ended already (finished, superseded by a newer reset,
+   * or failed): its holder (the request that started it) stopped waiting, and nothing will
+   * report it finished. The function keeps answering Retry Status until its own time, and
+   * {@link ResetObserver#ready} still follows if it comes back.
+   *
+   * @return true when this call ended it
+   */
+  public boolean endFailed(PciFunction.ResetInProgress r, String reason) {
     return r.function().endFailed(r, reason, observer);
   }
 
@@ -338,12 +356,20 @@ public final class ResetEngine {
    * its groups may have changed (a reset returns ACS Control to its default without a write).
    */
   private PciFunction.ResetInProgress begin(PciFunction f, ResetMethod method) {
-    return f.beginReset(method, resetIds.incrementAndGet(), observer);
+    return recorded(f.beginReset(method, resetIds.incrementAndGet(), observer));
   }
 
   /** {@link #begin}, unless a reset of {@code f} is in progress: then null. */
   private PciFunction.ResetInProgress beginIfIdle(PciFunction f, ResetMethod method) {
-    return f.beginResetIfIdle(method, resetIds.incrementAndGet(), observer);
+    return recorded(f.beginResetIfIdle(method, resetIds.incrementAndGet(), observer));
+  }
+
+  private PciFunction.ResetInProgress recorded(PciFunction.ResetInProgress r) {
+    List<PciFunction.ResetInProgress> begun = begunHere.get();
+    if (r != null && begun != null) {
+      begun.add(r);
+    }
+    return r;
   }
 
   /**

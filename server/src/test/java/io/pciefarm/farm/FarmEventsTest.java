@@ -354,6 +354,66 @@ class FarmEventsTest {
   }
 
   /**
+   * A request that stops waiting fails only the resets it started. Here its FLR is superseded
+   * by one written to Device Control (a write that landed while the function answered Retry
+   * Status): the request's reset is finished by that, and at the request's deadline the
+   * client's reset is left alone; it gets its own READY and RESET_FINISHED, and no failure.
+   */
+  @Test
+  void aRequestThatStopsWaitingLeavesAResetItDidNotStartAlone() {
+    Hierarchy x = create("taken", 13,
+        "{\"device\":2,\"model\":\"root-port-acs\",\"children\":[{\"device\":0,"
+        + "\"model\":\"nvme-ssd-slow-flr\"}]}");
+    PciFunction drive = x.lookup(x.lookup(0, 2 << 3).secondaryBusNumber(), 0);
+    String at = address(drive);
+    int devctl = exp(drive) + PciExpress.DEVICE_CONTROL;
+    try (Subscription s = farm.events().subscribe(EventFilter.all().aboutFunction(at), 0, 100)) {
+      var result = x.resets().reset(new ResetRequest(new ResetTarget.Function(drive.address()),
+          MethodSet.parse("flr"), ResetRequest.Mode.WAIT, Duration.ofMillis(10), false,
+          Owner.HOST));
+      clock.advance(Duration.ofMillis(5));
+      drive.config().write(devctl, 2, drive.config().read(devctl, 2) | PciExpress.DEVCTL_BCR_FLR);
+      clock.advance(Duration.ofMillis(5));
+      assertTrue(result.isDone(), "the request gave up at its deadline");
+      assertEquals(List.of(at), result.join().notReady());
+      assertEquals(List.of("RESET_STARTED " + at + " flr", "RESET_FINISHED " + at + " flr",
+          "RESET_STARTED " + at + " flr"), brief(drain(s)), "the client's reset still runs");
+      clock.runAll();
+      assertEquals(List.of("READY " + at, "RESET_FINISHED " + at + " flr"), brief(drain(s)));
+    }
+  }
+
+  /**
+   * A power cycle requested on a slot that software keeps off cannot bring the card back, and
+   * gives up after the farm's wait; the cold reset the Slot Control write started is not the
+   * request's to fail. It finishes when software powers the slot again.
+   */
+  @Test
+  void aPowerCycleThatGivesUpLeavesTheSlotControlResetAlone() {
+    PciFunction port = h.slotPort(1);
+    int sltctl = exp(port) + PciExpress.SLOT_CONTROL;
+    h.hotPlug().insert(1, "nvme-ssd", "");
+    h.write(0, 1, 0, sltctl, 2, 0);
+    clock.runAll();
+    PciFunction cardFn = h.lookup(port.secondaryBusNumber(), 0);
+    String card = address(cardFn);
+    try (Subscription s = farm.events().subscribe(EventFilter.all().aboutFunction(card), 0, 100)) {
+      h.write(0, 1, 0, sltctl, 2, PciExpress.SLTCTL_PCC);
+      assertEquals(List.of("RESET_STARTED " + card + " power_cycle"), brief(drain(s)));
+      var result = h.resets().reset(new ResetRequest(new ResetTarget.Slot(1),
+          MethodSet.parse("power_cycle"), ResetRequest.Mode.WAIT, null, false, Owner.HOST));
+      clock.advance(Duration.ofSeconds(61));
+      assertTrue(result.isDone(), "the request gave up after the farm's wait");
+      assertEquals(List.of(cardFn.describe()), result.join().notReady());
+      assertEquals(List.of(), brief(drain(s)), "nothing ended the Slot Control's reset");
+      h.write(0, 1, 0, sltctl, 2, 0);
+      clock.runAll();
+      assertEquals(List.of("READY " + card, "RESET_FINISHED " + card + " power_cycle"),
+          brief(drain(s)));
+    }
+  }
+
+  /**
    * A second reset started while the first waits, due ready at the same moment (equal delays
    * on the farm clock): the first is finished by the second and never reported ready; the
    * second gets exactly one READY and its own RESET_FINISHED.
