@@ -61,31 +61,35 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
 
   @Override
   public void resetStarted(PciFunction.ResetInProgress reset) {
-    publishReset(EventType.RESET_STARTED, reset, Map.of(DetailKey.RESET_METHOD,
-        reset.method().sysfsName()));
+    publishReset(EventType.RESET_STARTED, reset, null);
   }
 
   @Override
   public void resetFinished(PciFunction.ResetInProgress reset) {
-    publishReset(EventType.RESET_FINISHED, reset, Map.of(DetailKey.RESET_METHOD,
-        reset.method().sysfsName()));
+    publishReset(EventType.RESET_FINISHED, reset, null);
   }
 
   @Override
   public void resetFailed(PciFunction.ResetInProgress reset, String reason) {
-    publishReset(EventType.RESET_FAILED, reset, Map.of(DetailKey.RESET_METHOD,
-        reset.method().sysfsName(), DetailKey.REASON, reason));
+    publishReset(EventType.RESET_FAILED, reset, reason);
   }
 
   @Override
   public void ready(PciFunction.ResetInProgress reset) {
-    publishReset(EventType.READY, reset, Map.of());
+    PciFunction f = reset.function();
+    publish(EventType.READY, f, slotOf(f), Map.of(DetailKey.RESET_ID,
+        Long.toString(reset.id())));
   }
 
-  private void publishReset(EventType type, PciFunction.ResetInProgress reset,
-      Map<String, String> details) {
+  /** A reset's start or end: its method and number, and why when it failed. */
+  private void publishReset(EventType type, PciFunction.ResetInProgress reset, String reason) {
     PciFunction f = reset.function();
-    publish(type, f, slotOf(f), details);
+    String method = reset.method().sysfsName();
+    String id = Long.toString(reset.id());
+    publish(type, f, slotOf(f), reason == null
+        ? Map.of(DetailKey.RESET_METHOD, method, DetailKey.RESET_ID, id)
+        : Map.of(DetailKey.RESET_METHOD, method, DetailKey.RESET_ID, id, DetailKey.REASON,
+            reason));
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.pciefarm.topology.PciFunction;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * What each reset does to the emulated hardware, whoever starts it: a client writing the
@@ -51,8 +52,8 @@ public final class ResetEngine {
 
   private final Hierarchy hierarchy;
   private volatile ResetObserver observer = ResetObserver.NONE;
-  /** Numbers resets in the order they begin. */
-  private final AtomicLong resetIds = new AtomicLong();
+  /** Numbers resets; drawn under the function's lock, so each function's in start order. */
+  private final LongSupplier resetIds = new AtomicLong()::incrementAndGet;
   /** Where the resets begun by the current thread's step go, if it asked: {@link #recording}. */
   private final ThreadLocal<List<PciFunction.ResetInProgress>> begunHere = new ThreadLocal<>();
 
@@ -356,12 +357,12 @@ public final class ResetEngine {
    * its groups may have changed (a reset returns ACS Control to its default without a write).
    */
   private PciFunction.ResetInProgress begin(PciFunction f, ResetMethod method) {
-    return recorded(f.beginReset(method, resetIds.incrementAndGet(), observer));
+    return recorded(f.beginReset(method, resetIds, observer));
   }
 
   /** {@link #begin}, unless a reset of {@code f} is in progress: then null. */
   private PciFunction.ResetInProgress beginIfIdle(PciFunction f, ResetMethod method) {
-    return recorded(f.beginResetIfIdle(method, resetIds.incrementAndGet(), observer));
+    return recorded(f.beginResetIfIdle(method, resetIds, observer));
   }
 
   private PciFunction.ResetInProgress recorded(PciFunction.ResetInProgress r) {

@@ -15,6 +15,7 @@ import io.pciefarm.spec.PortType;
 import io.pciefarm.spec.PowerManagement;
 import io.pciefarm.spec.Type1;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * One live function in a hierarchy: a model, its config space, where it sits, whether it is
@@ -88,7 +89,10 @@ public final class PciFunction implements RegisterListener {
       return method;
     }
 
-    /** The number the engine gave it: unique in the hierarchy, rising with each start. */
+    /**
+     * The number the engine gave it: unique in the hierarchy; a function's resets are numbered
+     * in the order they start.
+     */
     public long id() {
       return id;
     }
@@ -300,17 +304,18 @@ public final class PciFunction implements RegisterListener {
   }
 
   /**
-   * Records that {@code method} starts resetting this function (with the engine's number
-   * {@code id}): it answers Retry Status from now on, with no ready time yet. A reset whose end
-   * was not reported yet is superseded: reported finished first.
+   * Records that {@code method} starts resetting this function, numbered from {@code ids}
+   * (drawn under this function's lock, so its resets are numbered in the order they start): it
+   * answers Retry Status from now on, with no ready time yet. A reset whose end was not
+   * reported yet is superseded: reported finished first.
    *
    * @return the new reset, reported started to {@code observer} before anyone can end it
    */
-  public synchronized ResetInProgress beginReset(ResetMethod method, long id,
+  public synchronized ResetInProgress beginReset(ResetMethod method, LongSupplier ids,
       ResetObserver observer) {
     readyAt = NEVER;
     ResetInProgress before = reset;
-    ResetInProgress r = new ResetInProgress(this, method, id);
+    ResetInProgress r = new ResetInProgress(this, method, ids.getAsLong());
     reset = r;
     if (before != null && !before.ended) {
       before.ended = true;
@@ -326,10 +331,10 @@ public final class PciFunction implements RegisterListener {
    *
    * @return the new reset, or null when one was in progress
    */
-  public synchronized ResetInProgress beginResetIfIdle(ResetMethod method, long id,
+  public synchronized ResetInProgress beginResetIfIdle(ResetMethod method, LongSupplier ids,
       ResetObserver observer) {
     ResetInProgress r = reset;
-    return r != null && !r.ended ? null : beginReset(method, id, observer);
+    return r != null && !r.ended ? null : beginReset(method, ids, observer);
   }
 
   /** The reset in progress (begun, its end not reported yet), or null. */
