@@ -40,6 +40,14 @@ public final class DetailKey {
   public static final String VECTOR = "vector";
   /** The reset method's sysfs spelling ({@code io.pciefarm.reset.ResetMethod#sysfsName()}). */
   public static final String RESET_METHOD = "reset_method";
+  /**
+   * Which reset an event is about, decimal: a number unique in the hierarchy (a function's
+   * resets are numbered in the order they start), shared by the reset's {@link EventType#RESET_STARTED}, its one
+   * {@link EventType#RESET_FINISHED} or {@link EventType#RESET_FAILED}, and {@link
+   * EventType#READY}. Pairs a start with its end even when the function's address changed
+   * meanwhile.
+   */
+  public static final String RESET_ID = "reset_id";
   /** Why a reset failed, for people; not a stable format. */
   public static final String REASON = "reason";
   /** The owner before the change; the empty string when there was none. */

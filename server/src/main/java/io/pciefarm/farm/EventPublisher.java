@@ -8,7 +8,6 @@ import io.pciefarm.hotplug.InterruptKind;
 import io.pciefarm.hotplug.SlotObserver;
 import io.pciefarm.ownership.Owner;
 import io.pciefarm.ownership.OwnershipObserver;
-import io.pciefarm.reset.ResetMethod;
 import io.pciefarm.reset.ResetObserver;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.PciExpress;
@@ -61,26 +60,36 @@ final class EventPublisher implements ResetObserver, SlotObserver, OwnershipObse
   }
 
   @Override
-  public void resetStarted(PciFunction f, ResetMethod method) {
-    publish(EventType.RESET_STARTED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
-        method.sysfsName()));
+  public void resetStarted(PciFunction.ResetInProgress reset) {
+    publishReset(EventType.RESET_STARTED, reset, null);
   }
 
   @Override
-  public void resetFinished(PciFunction f, ResetMethod method) {
-    publish(EventType.RESET_FINISHED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
-        method.sysfsName()));
+  public void resetFinished(PciFunction.ResetInProgress reset) {
+    publishReset(EventType.RESET_FINISHED, reset, null);
   }
 
   @Override
-  public void resetFailed(PciFunction f, ResetMethod method, String reason) {
-    publish(EventType.RESET_FAILED, f, slotOf(f), Map.of(DetailKey.RESET_METHOD,
-        method.sysfsName(), DetailKey.REASON, reason));
+  public void resetFailed(PciFunction.ResetInProgress reset, String reason) {
+    publishReset(EventType.RESET_FAILED, reset, reason);
   }
 
   @Override
-  public void ready(PciFunction f) {
-    publish(EventType.READY, f, slotOf(f), Map.of());
+  public void ready(PciFunction.ResetInProgress reset) {
+    PciFunction f = reset.function();
+    publish(EventType.READY, f, slotOf(f), Map.of(DetailKey.RESET_ID,
+        Long.toString(reset.id())));
+  }
+
+  /** A reset's start or end: its method and number, and why when it failed. */
+  private void publishReset(EventType type, PciFunction.ResetInProgress reset, String reason) {
+    PciFunction f = reset.function();
+    String method = reset.method().sysfsName();
+    String id = Long.toString(reset.id());
+    publish(type, f, slotOf(f), reason == null
+        ? Map.of(DetailKey.RESET_METHOD, method, DetailKey.RESET_ID, id)
+        : Map.of(DetailKey.RESET_METHOD, method, DetailKey.RESET_ID, id, DetailKey.REASON,
+            reason));
   }
 
   @Override

@@ -7,6 +7,8 @@ import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciFunction;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * What each reset does to the emulated hardware, whoever starts it: a client writing the
@@ -33,9 +35,12 @@ import java.util.List;
  * <h2>What it reports</h2>
  * To its {@link ResetObserver}: every reset of a function starts once and ends once, finished
  * (ready again, or superseded by a newer reset first) or failed (a device that never comes
- * back, a requester that stopped waiting: {@link #abandon}, a card pulled: {@link #removed});
- * the end of each post-reset readiness wait, as it happens on the farm clock; every link
- * change. Routing and group changes go to the hierarchy, which reports them.
+ * back, a requester that stopped waiting for a reset it started: {@link #endFailed}, a card
+ * pulled: {@link #removed}); the end of each post-reset readiness wait, as it happens on the
+ * farm clock; every link change. Routing and group changes go to the hierarchy, which reports
+ * them. Each reset is a {@link PciFunction.ResetInProgress} token, and only its holder ends it:
+ * the settle step and failure timer the engine schedules for it, and whoever started it,
+ * which learns of it through {@link #recording}.
  */
 public final class ResetEngine {
   /** Link training after a link reset, before the device below can be reached. */
@@ -47,6 +52,10 @@ public final class ResetEngine {
 
   private final Hierarchy hierarchy;
   private volatile ResetObserver observer = ResetObserver.NONE;
+  /** Numbers resets; drawn under the function's lock, so each function's in start order. */
+  private final LongSupplier resetIds = new AtomicLong()::incrementAndGet;
+  /** Where the resets begun by the current thread's step go, if it asked: {@link #recording}. */
+  private final ThreadLocal<List<PciFunction.ResetInProgress>> begunHere = new ThreadLocal<>();
 
   public ResetEngine(Hierarchy hierarchy) {
     this.hierarchy = hierarchy;
@@ -80,48 +89,58 @@ public final class ResetEngine {
       hierarchy.groupsChanged(f); // ACS Control is back to its default
     }
     if (method == ResetMethod.PM) {
-      settle(f, method, m.d3hotDelay());
+      settle(r, m.d3hotDelay());
     } else if (m.has(Quirk.NEVER_READY_AFTER_FLR)) {
       // Held in Retry Status until a bus or cold reset. When a working device would have been
       // ready, this one is not: the reset has failed.
       Duration due = m.flrReadyDelay();
-      clock().schedule(hierarchy.scaledNanos(due), () -> endFailed(f, r, "not ready "
+      clock().schedule(hierarchy.scaledNanos(due), () -> endFailed(r, "not ready "
           + due.toMillis() + " ms after " + method.sysfsName() + ": the device never comes back"
           + " from it (quirk NEVER_READY_AFTER_FLR); only a bus or cold reset recovers it"));
     } else {
-      settle(f, method, m.flrReadyDelay());
+      settle(r, m.flrReadyDelay());
     }
   }
 
   /**
-   * Ends the reset in progress on {@code f}, if there is one, as failed: the caller (the reset
-   * request that was waiting for it) stopped waiting, and nothing will report it finished. The
-   * function keeps answering Retry Status until its own time, and {@link ResetObserver#ready}
-   * still follows if it comes back.
-   *
-   * @return true when this call ended a reset
+   * Runs {@code step}, adding to {@code begun} every reset it begins on this thread (register
+   * writes included), so that whoever runs the step can later end exactly those: {@link
+   * #endFailed}. Steps may nest; each reset goes to the innermost.
    */
-  public boolean abandon(PciFunction f, String reason) {
-    PciFunction.ResetInProgress r = f.currentReset();
-    return r != null && endFailed(f, r, reason);
+  public void recording(List<PciFunction.ResetInProgress> begun, Runnable step) {
+    List<PciFunction.ResetInProgress> outer = begunHere.get();
+    begunHere.set(begun);
+    try {
+      step.run();
+    } finally {
+      if (outer == null) {
+        begunHere.remove();
+      } else {
+        begunHere.set(outer);
+      }
+    }
+  }
+
+  /**
+   * Ends {@code r} as failed, unless it ended already (finished, superseded by a newer reset,
+   * or failed): its holder (the request that started it) stopped waiting, and nothing will
+   * report it finished. The function keeps answering Retry Status until its own time, and
+   * {@link ResetObserver#ready} still follows if it comes back.
+   *
+   * @return true when this call ended it
+   */
+  public boolean endFailed(PciFunction.ResetInProgress r, String reason) {
+    return r.function().endFailed(r, reason, observer);
   }
 
   /**
    * The card these functions belong to was pulled: resets in progress on them (the cold reset
-   * of a slot powered off for removal, or any other) end as failed.
+   * of a slot powered off for removal, or any other) end as failed, and none of them settles.
    */
   public void removed(List<PciFunction> gone) {
     for (PciFunction f : gone) {
-      abandon(f, "the card was removed before the function was ready again");
+      f.unplugged("the card was removed before the function was ready again", observer);
     }
-  }
-
-  private boolean endFailed(PciFunction f, PciFunction.ResetInProgress r, String reason) {
-    if (!f.endReset(r)) {
-      return false; // finished, superseded or ended already
-    }
-    observer.resetFailed(f, r.method(), reason);
-    return true;
   }
 
   /**
@@ -192,8 +211,7 @@ public final class ResetEngine {
     List<PciFunction> slotPorts = null;
     boolean began = false;
     for (PciFunction f : hierarchy.subtree(port)) {
-      if (f.currentReset() == null) {
-        begin(f, ResetMethod.POWER_CYCLE);
+      if (beginIfIdle(f, ResetMethod.POWER_CYCLE) != null) {
         f.config().reset(false);
         slotPorts = withSlot(slotPorts, f);
         began = true;
@@ -315,7 +333,11 @@ public final class ResetEngine {
     if (f.model().has(Quirk.NO_BUS_RESET) && method == ResetMethod.BUS) {
       return; // ignored the reset: never left its state
     }
-    settle(f, method, f.model().resetReadyDelay());
+    // The reset whose link this was: the one still holding the function with no ready time.
+    PciFunction.ResetInProgress r = f.latestReset();
+    if (r != null) {
+      settle(r, f.model().resetReadyDelay());
+    }
     if (!f.isBridge()) {
       return;
     }
@@ -335,37 +357,33 @@ public final class ResetEngine {
    * its groups may have changed (a reset returns ACS Control to its default without a write).
    */
   private PciFunction.ResetInProgress begin(PciFunction f, ResetMethod method) {
-    f.markNotReady();
-    PciFunction.ResetInProgress[] superseded = new PciFunction.ResetInProgress[1];
-    PciFunction.ResetInProgress r = f.beginReset(method, superseded);
-    if (superseded[0] != null) {
-      observer.resetFinished(f, superseded[0].method());
+    return recorded(f.beginReset(method, resetIds, observer));
+  }
+
+  /** {@link #begin}, unless a reset of {@code f} is in progress: then null. */
+  private PciFunction.ResetInProgress beginIfIdle(PciFunction f, ResetMethod method) {
+    return recorded(f.beginResetIfIdle(method, resetIds, observer));
+  }
+
+  private PciFunction.ResetInProgress recorded(PciFunction.ResetInProgress r) {
+    List<PciFunction.ResetInProgress> begun = begunHere.get();
+    if (r != null && begun != null) {
+      begun.add(r);
     }
-    observer.resetStarted(f, method);
     return r;
   }
 
   /**
-   * Makes {@code f} ready after {@code delay} (none with Immediate Readiness), then, at that
-   * moment on the farm clock, reports it ready and the reset finished (unless the reset was
-   * ended as failed meanwhile). A newer reset in between owns the function from then on; this
-   * step then does nothing.
+   * Makes {@code r}'s function ready after {@code delay} (at once with Immediate Readiness),
+   * then, at that moment on the farm clock, reports it ready and the reset finished (unless the
+   * reset was ended as failed meanwhile). A newer reset in between owns the function from then
+   * on; this step then does nothing, and the newer reset's own step settles it.
    */
-  private void settle(PciFunction f, ResetMethod method, Duration delay) {
+  private void settle(PciFunction.ResetInProgress r, Duration delay) {
+    PciFunction f = r.function();
     long nanos = f.model().immediateReadiness() ? 0 : hierarchy.scaledNanos(delay);
-    PciFunction.ResetInProgress current = f.currentReset();
-    f.readyAfter(nanos);
-    long readyAt = f.readyAt();
-    clock().schedule(nanos, () -> {
-      if (!f.settle(readyAt)) {
-        return; // a newer reset owns the function
-      }
-      if (f.bus().function(f.devfn()) == f) {
-        observer.ready(f); // not for a card pulled meanwhile
-      }
-      if (current != null && f.endReset(current)) {
-        observer.resetFinished(f, current.method());
-      }
-    });
+    if (f.readyAfter(r, nanos)) {
+      clock().schedule(nanos, () -> f.settle(r, observer));
+    }
   }
 }

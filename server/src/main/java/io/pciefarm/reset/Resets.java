@@ -358,6 +358,11 @@ public final class Resets {
     int savedSlotControl;
     /** Whether {@link Progress#issued} was called; touched only by this job's steps. */
     boolean issued;
+    /**
+     * The resets this job's own steps began (its register writes, its slot's power): the only
+     * ones it may fail when it stops waiting. Touched only by this job's steps.
+     */
+    final List<PciFunction.ResetInProgress> begun = new ArrayList<>();
 
     Job(ResetRequest request, Decision decision, ResetPlan plan, Progress progress) {
       this.request = request;
@@ -385,7 +390,7 @@ public final class Resets {
       if (t != null) {
         t.cancel();
       }
-      try {
+      step(() -> {
         long now = clock().nanoTime();
         long timeout = hierarchy.scaledNanos(READY_TIMEOUT);
         boolean byDeadline = request.deadline() != null
@@ -407,6 +412,16 @@ public final class Resets {
           }
         }
         perform();
+      });
+    }
+
+    /**
+     * Runs one step of this job: the resets it begins are recorded as this job's, and a
+     * failure fails the request.
+     */
+    private void step(Runnable body) {
+      try {
+        hierarchy.resetEngine().recording(begun, body);
       } catch (RuntimeException e) {
         fail(e);
       }
@@ -561,15 +576,34 @@ public final class Resets {
             waiting.isEmpty() ? 0 : unknown ? -1 : Math.max(0, next - now)));
       }
       if (waiting.isEmpty() || now - giveUpAt >= 0) {
-        for (PciFunction f : waiting) {
-          hierarchy.resetEngine().abandon(f, giveUpReason); // its reset ends, as failed
-        }
+        failOwnResets(waiting);
         complete(waiting, beforeFinish);
         return;
       }
       long at = unknown ? now + Math.max(hierarchy.scaledNanos(POLL), 1_000L) : next;
       at = Math.max(Math.min(at, giveUpAt), now + 1_000L);
-      clock().schedule(at - now, () -> awaitReady(beforeFinish));
+      clock().schedule(at - now, () -> step(() -> awaitReady(beforeFinish)));
+    }
+
+    /**
+     * The request stops waiting for {@code late}: each reset this job began on one of them
+     * ends as failed, unless it ended already. A newer reset that took over from the job's
+     * (an FLR a client wrote, slot power software turned off) is not the job's to end: it
+     * ends on its own.
+     */
+    private void failOwnResets(List<PciFunction> late) {
+      if (late.isEmpty()) {
+        return;
+      }
+      java.util.Set<PciFunction> lateSet =
+          java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+      lateSet.addAll(late);
+      ResetEngine engine = hierarchy.resetEngine();
+      for (PciFunction.ResetInProgress r : begun) {
+        if (lateSet.contains(r.function())) {
+          engine.endFailed(r, giveUpReason);
+        }
+      }
     }
 
     /**
@@ -602,14 +636,8 @@ public final class Resets {
       finish(this, null, e);
     }
 
-    private void after(Duration d, Runnable step) {
-      clock().schedule(hierarchy.scaledNanos(d), () -> {
-        try {
-          step.run();
-        } catch (RuntimeException e) {
-          fail(e);
-        }
-      });
+    private void after(Duration d, Runnable body) {
+      clock().schedule(hierarchy.scaledNanos(d), () -> step(body));
     }
   }
 }

@@ -7,6 +7,7 @@ import io.pciefarm.device.DeviceModel;
 import io.pciefarm.device.FunctionModel;
 import io.pciefarm.ownership.Owner;
 import io.pciefarm.reset.ResetMethod;
+import io.pciefarm.reset.ResetObserver;
 import io.pciefarm.spec.AdvancedFeatures;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.PciExpress;
@@ -14,6 +15,7 @@ import io.pciefarm.spec.PortType;
 import io.pciefarm.spec.PowerManagement;
 import io.pciefarm.spec.Type1;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * One live function in a hierarchy: a model, its config space, where it sits, whether it is
@@ -28,6 +30,15 @@ import java.util.List;
  * a Vendor ID read returns 0x0001 when the root port above has RRS Software Visibility enabled,
  * and every other access must be retried ({@link ConfigRetryException}). The check is one
  * volatile load while ready.
+ *
+ * <h2>Resets</h2>
+ * Each reset is a {@link ResetInProgress} token. The last one begun owns the function's
+ * readiness until its settle step makes the function ready; its start and its one end
+ * (finished, failed, or finished by a newer reset's start) are reported exactly once. Every
+ * transition (begin, ready time, settle, failed end, unplug) runs under this function's
+ * monitor and reports to the {@link ResetObserver} while holding it, so one function's reports
+ * are in the order of its transitions: a reset's end is never reported before its start, nor
+ * READY after a newer start. The config path takes no lock: it reads {@code readyAt} only.
  */
 public final class PciFunction implements RegisterListener {
   /** {@link #readyAt} value of a function that is ready. */
@@ -46,20 +57,49 @@ public final class PciFunction implements RegisterListener {
   private final String label;
   private Bus secondary;
   private volatile long readyAt = READY;
-  /** The reset in progress (started, not yet settled), or null. */
-  private final java.util.concurrent.atomic.AtomicReference<ResetInProgress> inReset =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  /**
+   * The last reset begun, until its settle step (or an unplug) clears it: it owns the ready
+   * time. Written under this function's monitor.
+   */
+  private volatile ResetInProgress reset;
 
-  /** One reset of this function, from its start to its settle step; compared by identity. */
+  /**
+   * One reset of this function, from its start to its settle step; compared by identity. The
+   * engine hands it to whoever must end it (its own settle step, a failure timer, the request
+   * that started it), so nobody ends a reset it does not hold.
+   */
   public static final class ResetInProgress {
+    private final PciFunction function;
     private final ResetMethod method;
+    private final long id;
+    /** Its end was reported (finished, failed or superseded); guarded by the function. */
+    private boolean ended;
 
-    private ResetInProgress(ResetMethod method) {
+    private ResetInProgress(PciFunction function, ResetMethod method, long id) {
+      this.function = function;
       this.method = method;
+      this.id = id;
+    }
+
+    public PciFunction function() {
+      return function;
     }
 
     public ResetMethod method() {
       return method;
+    }
+
+    /**
+     * The number the engine gave it: unique in the hierarchy; a function's resets are numbered
+     * in the order they start.
+     */
+    public long id() {
+      return id;
+    }
+
+    @Override
+    public String toString() {
+      return method.sysfsName() + " reset #" + id + " of " + function.describe();
     }
   }
   private volatile boolean linkUp;
@@ -241,8 +281,8 @@ public final class PciFunction implements RegisterListener {
   }
 
   /**
-   * True once the engine has completed the last reset's settle step (the readiness flip and its
-   * report), which may run a moment after {@link #ready()} turned true by the clock.
+   * True once the last reset's settle step has run (the readiness flip and its report), which
+   * may be a moment after {@link #ready()} turned true by the clock.
    */
   public boolean settled() {
     return readyAt == READY;
@@ -258,61 +298,146 @@ public final class PciFunction implements RegisterListener {
     return readyAt;
   }
 
-  /** Holds the function in Retry Status until {@link #readyAfter} or {@link #markReady}. */
-  public void markNotReady() {
+  /** Holds a function not yet on any bus in Retry Status until a reset of it settles. */
+  void markNotReady() {
     readyAt = NEVER;
   }
 
-  /** Makes the function ready {@code nanos} from now (0: at once). */
-  public void readyAfter(long nanos) {
-    readyAt = nanos <= 0 ? READY : hierarchy.timeBase().clock().nanoTime() + nanos;
-  }
-
-  public void markReady() {
-    readyAt = READY;
-  }
-
   /**
-   * Completes the settle step of the reset that set {@code expectedReadyAt}: flips the function
-   * to ready unless a newer reset has changed its ready time since.
+   * Records that {@code method} starts resetting this function, numbered from {@code ids}
+   * (drawn under this function's lock, so its resets are numbered in the order they start): it
+   * answers Retry Status from now on, with no ready time yet. A reset whose end was not
+   * reported yet is superseded: reported finished first.
    *
-   * @return true when this call made the function ready
+   * @return the new reset, reported started to {@code observer} before anyone can end it
    */
-  public boolean settle(long expectedReadyAt) {
-    return READY_AT.compareAndSet(this, expectedReadyAt, READY);
-  }
-
-  /**
-   * Records that {@code method} starts resetting this function.
-   *
-   * @return the new reset, and in {@code superseded[0]} the reset it replaces (started, never
-   *     settled) or null
-   */
-  public ResetInProgress beginReset(ResetMethod method, ResetInProgress[] superseded) {
-    ResetInProgress r = new ResetInProgress(method);
-    superseded[0] = inReset.getAndSet(r);
+  public synchronized ResetInProgress beginReset(ResetMethod method, LongSupplier ids,
+      ResetObserver observer) {
+    readyAt = NEVER;
+    ResetInProgress before = reset;
+    ResetInProgress r = new ResetInProgress(this, method, ids.getAsLong());
+    reset = r;
+    if (before != null && !before.ended) {
+      before.ended = true;
+      observer.resetFinished(before);
+    }
+    observer.resetStarted(r);
     return r;
   }
 
-  /** The reset in progress, or null. */
-  public ResetInProgress currentReset() {
-    return inReset.get();
+  /**
+   * {@link #beginReset} unless a reset of this function is in progress (begun, its end not
+   * reported): a reset that is already under way goes on.
+   *
+   * @return the new reset, or null when one was in progress
+   */
+  public synchronized ResetInProgress beginResetIfIdle(ResetMethod method, LongSupplier ids,
+      ResetObserver observer) {
+    ResetInProgress r = reset;
+    return r != null && !r.ended ? null : beginReset(method, ids, observer);
   }
 
-  /** Ends {@code r} if it is still this function's reset in progress. */
-  public boolean endReset(ResetInProgress r) {
-    return inReset.compareAndSet(r, null);
+  /** The reset in progress (begun, its end not reported yet), or null. */
+  public synchronized ResetInProgress currentReset() {
+    ResetInProgress r = reset;
+    return r != null && !r.ended ? r : null;
   }
 
-  private static final java.lang.invoke.VarHandle READY_AT;
+  /**
+   * The last reset begun, still waiting for its settle step (its end may have been reported
+   * already, as failed), or null once the function settled.
+   */
+  public ResetInProgress latestReset() {
+    return reset;
+  }
 
-  static {
-    try {
-      READY_AT = java.lang.invoke.MethodHandles.lookup().findVarHandle(PciFunction.class,
-          "readyAt", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
+  /**
+   * Gives {@code r} its ready time, {@code nanos} from now (0: now), once: only while it is
+   * this function's latest reset and has none yet.
+   *
+   * @return true when it was set; the caller then schedules {@link #settle} for that time
+   */
+  public synchronized boolean readyAfter(ResetInProgress r, long nanos) {
+    if (reset != r || readyAt != NEVER) {
+      return false;
     }
+    readyAt = hierarchy.timeBase().clock().nanoTime() + Math.max(0, nanos);
+    return true;
+  }
+
+  /**
+   * The settle step of {@code r}, at its ready time: if it is still this function's latest
+   * reset and the function is still on its bus, the function becomes ready, READY is reported,
+   * and then {@code r} finished (unless its end was reported already, as failed).
+   *
+   * @return true when this call made the function ready; false when a newer reset owns it
+   */
+  public synchronized boolean settle(ResetInProgress r, ResetObserver observer) {
+    if (reset != r || bus.function(devfn) != this) {
+      return false; // superseded, or pulled out (the unplug ends its reset)
+    }
+    reset = null;
+    readyAt = READY;
+    observer.ready(r);
+    if (!r.ended) {
+      r.ended = true;
+      observer.resetFinished(r);
+    }
+    return true;
+  }
+
+  /**
+   * Ends {@code r} as failed, unless its end was reported already (finished, superseded or
+   * failed). The function's readiness is untouched: it still settles at its own time.
+   *
+   * @return true when this call ended it
+   */
+  public synchronized boolean endFailed(ResetInProgress r, String reason,
+      ResetObserver observer) {
+    if (r.function != this) {
+      throw new IllegalArgumentException(r + " is not a reset of " + describe());
+    }
+    if (r.ended) {
+      return false;
+    }
+    r.ended = true;
+    observer.resetFailed(r, reason);
+    return true;
+  }
+
+  /**
+   * This function was taken off its bus (its card pulled): a reset in progress ends as failed,
+   * and none settles any more.
+   */
+  public synchronized void unplugged(String reason, ResetObserver observer) {
+    ResetInProgress r = reset;
+    reset = null;
+    if (r != null && !r.ended) {
+      r.ended = true;
+      observer.resetFailed(r, reason);
+    }
+  }
+
+  /**
+   * D3hot to D0 without a reset (No_Soft_Reset set): the function keeps its state but needs
+   * {@code nanos} before it answers. A reset in progress owns the ready time and keeps it.
+   */
+  private void wakeFromD3hot(long nanos) {
+    long at;
+    synchronized (this) {
+      if (reset != null || readyAt == NEVER || nanos <= 0) {
+        return; // a reset owns the ready time, or the function has no power yet
+      }
+      at = hierarchy.timeBase().clock().nanoTime() + nanos;
+      readyAt = at;
+    }
+    hierarchy.timeBase().clock().schedule(nanos, () -> {
+      synchronized (this) {
+        if (reset == null && readyAt == at) {
+          readyAt = READY; // settled: no reset, so nothing to report
+        }
+      }
+    });
   }
 
   /** For downstream-facing ports: the link below has trained (Data Link Layer Link Active). */
@@ -518,7 +643,7 @@ public final class PciFunction implements RegisterListener {
       if ((newValue & PowerManagement.PMCSR_NO_SOFT_RESET) == 0) {
         hierarchy.resetEngine().functionReset(this, ResetMethod.PM);
       } else {
-        readyAfter(hierarchy.scaledNanos(model.d3hotDelay()));
+        wakeFromD3hot(hierarchy.scaledNanos(model.d3hotDelay()));
       }
     }
   }

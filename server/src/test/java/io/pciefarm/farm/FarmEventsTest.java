@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -354,6 +355,93 @@ class FarmEventsTest {
   }
 
   /**
+   * A request that stops waiting fails only the resets it started. Here its FLR is superseded
+   * by one written to Device Control (a write that landed while the function answered Retry
+   * Status): the request's reset is finished by that, and at the request's deadline the
+   * client's reset is left alone; it gets its own READY and RESET_FINISHED, and no failure.
+   */
+  @Test
+  void aRequestThatStopsWaitingLeavesAResetItDidNotStartAlone() {
+    Hierarchy x = create("taken", 13,
+        "{\"device\":2,\"model\":\"root-port-acs\",\"children\":[{\"device\":0,"
+        + "\"model\":\"nvme-ssd-slow-flr\"}]}");
+    PciFunction drive = x.lookup(x.lookup(0, 2 << 3).secondaryBusNumber(), 0);
+    String at = address(drive);
+    int devctl = exp(drive) + PciExpress.DEVICE_CONTROL;
+    try (Subscription s = farm.events().subscribe(EventFilter.all().aboutFunction(at), 0, 100)) {
+      var result = x.resets().reset(new ResetRequest(new ResetTarget.Function(drive.address()),
+          MethodSet.parse("flr"), ResetRequest.Mode.WAIT, Duration.ofMillis(10), false,
+          Owner.HOST));
+      clock.advance(Duration.ofMillis(5));
+      drive.config().write(devctl, 2, drive.config().read(devctl, 2) | PciExpress.DEVCTL_BCR_FLR);
+      clock.advance(Duration.ofMillis(5));
+      assertTrue(result.isDone(), "the request gave up at its deadline");
+      assertEquals(List.of(at), result.join().notReady());
+      List<Event> started = drain(s);
+      assertEquals(List.of("RESET_STARTED " + at + " flr", "RESET_FINISHED " + at + " flr",
+          "RESET_STARTED " + at + " flr"), brief(started), "the client's reset still runs");
+      String clients = started.get(2).detail(DetailKey.RESET_ID);
+      assertEquals(started.get(0).detail(DetailKey.RESET_ID),
+          started.get(1).detail(DetailKey.RESET_ID), "the request's reset was the one finished");
+      clock.runAll();
+      List<Event> end = drain(s);
+      assertEquals(List.of("READY " + at, "RESET_FINISHED " + at + " flr"), brief(end));
+      assertEquals(List.of(clients, clients), end.stream()
+          .map(e -> e.detail(DetailKey.RESET_ID)).toList(), "both about the client's reset");
+    }
+  }
+
+  /**
+   * A power cycle requested on a slot that software keeps off cannot bring the card back, and
+   * gives up after the farm's wait; the cold reset the Slot Control write started is not the
+   * request's to fail. It finishes when software powers the slot again.
+   */
+  @Test
+  void aPowerCycleThatGivesUpLeavesTheSlotControlResetAlone() {
+    PciFunction port = h.slotPort(1);
+    int sltctl = exp(port) + PciExpress.SLOT_CONTROL;
+    h.hotPlug().insert(1, "nvme-ssd", "");
+    h.write(0, 1, 0, sltctl, 2, 0);
+    clock.runAll();
+    PciFunction cardFn = h.lookup(port.secondaryBusNumber(), 0);
+    String card = address(cardFn);
+    try (Subscription s = farm.events().subscribe(EventFilter.all().aboutFunction(card), 0, 100)) {
+      h.write(0, 1, 0, sltctl, 2, PciExpress.SLTCTL_PCC);
+      assertEquals(List.of("RESET_STARTED " + card + " power_cycle"), brief(drain(s)));
+      var result = h.resets().reset(new ResetRequest(new ResetTarget.Slot(1),
+          MethodSet.parse("power_cycle"), ResetRequest.Mode.WAIT, null, false, Owner.HOST));
+      clock.advance(Duration.ofSeconds(61));
+      assertTrue(result.isDone(), "the request gave up after the farm's wait");
+      assertEquals(List.of(cardFn.describe()), result.join().notReady());
+      assertEquals(List.of(), brief(drain(s)), "nothing ended the Slot Control's reset");
+      h.write(0, 1, 0, sltctl, 2, 0);
+      clock.runAll();
+      assertEquals(List.of("READY " + card, "RESET_FINISHED " + card + " power_cycle"),
+          brief(drain(s)));
+    }
+  }
+
+  /**
+   * A second reset started while the first waits, due ready at the same moment (equal delays
+   * on the farm clock): the first is finished by the second and never reported ready; the
+   * second gets exactly one READY and its own RESET_FINISHED.
+   */
+  @Test
+  void aSupersededResetDueAtTheSameMomentIsNeverReportedReady() {
+    PciFunction drive = h.lookup(2, 0);
+    int devctl = exp(drive) + PciExpress.DEVICE_CONTROL;
+    try (Subscription s = farm.events().subscribe(EventFilter.all()
+        .aboutFunction("0009:02:00.0"), 0, 100)) {
+      drive.config().write(devctl, 2, PciExpress.DEVCTL_BCR_FLR);
+      drive.config().write(devctl, 2, PciExpress.DEVCTL_BCR_FLR); // same farm time
+      clock.runAll();
+      assertEquals(List.of("RESET_STARTED 0009:02:00.0 flr", "RESET_FINISHED 0009:02:00.0 flr",
+          "RESET_STARTED 0009:02:00.0 flr", "READY 0009:02:00.0",
+          "RESET_FINISHED 0009:02:00.0 flr"), brief(drain(s)));
+    }
+  }
+
+  /**
    * A card's reset that cannot complete because the card is pulled ends as failed: the cold
    * reset an orderly removal starts by powering the slot off, and a reset in progress when the
    * card is yanked.
@@ -444,7 +532,8 @@ class FarmEventsTest {
 
   /**
    * The contract subscribers rely on: every RESET_STARTED of a function is followed by exactly
-   * one RESET_FINISHED or RESET_FAILED before that function's next start. Driven by a seeded
+   * one RESET_FINISHED or RESET_FAILED carrying its reset_id before that function's next start,
+   * and READY, at most once per reset, only for the function's latest reset. Driven by a seeded
    * mix of requested and register-driven resets, slot power off and on, orderly and surprise
    * removal, insertion, power faults and latch moves, with time advancing in between.
    */
@@ -537,28 +626,53 @@ class FarmEventsTest {
 
       List<Event> events = drain(s);
       assertOrdered(events);
-      Map<String, String> open = new HashMap<>();
+      // Starts and ends are paired by reset_id, not by address: an end must carry the number
+      // of a start that is still open, about the same function, with the same method.
+      Map<String, Event> open = new HashMap<>(); // reset id -> its start
+      Map<String, String> openAt = new HashMap<>(); // function -> its open reset's id
+      Map<String, String> latest = new HashMap<>(); // function -> its latest reset's id
+      Set<String> readied = new HashSet<>();
       List<String> violations = new ArrayList<>();
       Set<String> failures = new TreeSet<>();
       for (Event e : events) {
         String fn = e.function();
+        String id = e.detail(DetailKey.RESET_ID);
         switch (e.type()) {
           case RESET_STARTED -> {
-            if (fn.isEmpty()) {
-              violations.add("a start about no function: " + e);
-            } else if (open.put(fn, e.detail(DetailKey.RESET_METHOD)) != null) {
+            if (fn.isEmpty() || id == null) {
+              violations.add("a start about no function, or with no reset id: " + e);
+            } else if (open.put(id, e) != null) {
+              violations.add("a reset id started twice: " + e);
+            } else if (openAt.put(fn, id) != null) {
               violations.add("started again before its reset ended: " + e);
+            } else if (latest.containsKey(fn)
+                && Long.parseLong(latest.get(fn)) >= Long.parseLong(id)) {
+              violations.add("numbered before an earlier reset of the function: " + e);
+            } else {
+              latest.put(fn, id);
             }
           }
           case RESET_FINISHED, RESET_FAILED -> {
-            String m = open.remove(fn);
-            if (m == null) {
-              violations.add("an end without a start: " + e);
-            } else if (!m.equals(e.detail(DetailKey.RESET_METHOD))) {
-              violations.add("ends a " + m + " reset as another method: " + e);
+            Event start = id == null ? null : open.remove(id);
+            if (start == null) {
+              violations.add("an end without an open start: " + e);
+            } else {
+              if (!start.function().equals(fn) || !id.equals(openAt.remove(fn))) {
+                violations.add("ends " + start + " about another function: " + e);
+              }
+              if (!start.detail(DetailKey.RESET_METHOD).equals(e.detail(DetailKey.RESET_METHOD))) {
+                violations.add("ends " + start + " as another method: " + e);
+              }
             }
             if (e.type() == EventType.RESET_FAILED) {
               failures.add(e.detail(DetailKey.REASON).replaceAll("[0-9]+ ms", "N ms"));
+            }
+          }
+          case READY -> {
+            if (id == null || !id.equals(latest.get(fn))) {
+              violations.add("READY of a reset that is not the function's latest: " + e);
+            } else if (!readied.add(id)) {
+              violations.add("a second READY for one reset: " + e);
             }
           }
           default -> { }

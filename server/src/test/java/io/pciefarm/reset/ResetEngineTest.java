@@ -16,8 +16,12 @@ import io.pciefarm.spec.PowerManagement;
 import io.pciefarm.spec.Type1;
 import io.pciefarm.topology.ConfigRetryException;
 import io.pciefarm.topology.PciFunction;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** Every reset method driven through the registers, as an OS drives it. */
@@ -151,6 +155,21 @@ class ResetEngineTest {
     assertEquals(bar1, x.h.read(2, 0, 0, Header.BAR0 + 4, 4), "state survived the 'reset'");
   }
 
+  /**
+   * D3hot to D0 with No_Soft_Reset set is no reset: state kept, and the function answers again
+   * once the D3hot recovery time has passed, settled (not left waiting on the clock for good).
+   */
+  @Test
+  void d3hotToD0WithNoSoftResetKeepsStateAndSettles() {
+    PciFunction qat = x.at("0000:00:07.0");
+    qat.config().write(Header.COMMAND, 2, Header.COMMAND_MASTER);
+    d3hotThenD0(qat);
+    assertThrows(ConfigRetryException.class, () -> x.h.read(0, 7, 0, Header.COMMAND, 2));
+    x.advance(qat.model().d3hotDelay().toMillis());
+    assertEquals(Header.COMMAND_MASTER, x.h.read(0, 7, 0, Header.COMMAND, 2), "no reset");
+    assertTrue(qat.settled(), "ready, with no wait left pending");
+  }
+
   @Test
   void unsupportedPowerStateIsIgnored() {
     PciFunction nvme = x.at("0000:01:00.0"); // no D1 support
@@ -173,8 +192,8 @@ class ResetEngineTest {
       }
 
       @Override
-      public void resetFinished(PciFunction f, ResetMethod method) {
-        seen.add("ready " + f.functionNumber() + " " + method.sysfsName());
+      public void resetFinished(PciFunction.ResetInProgress r) {
+        seen.add("ready " + r.function().functionNumber() + " " + r.method().sysfsName());
       }
     });
     x.h.write(0, 2, 0, Type1.BRIDGE_CONTROL, 2, Type1.BRIDGE_CTL_BUS_RESET);
@@ -191,6 +210,100 @@ class ResetEngineTest {
     assertEquals(0x10de, x.h.read(2, 0, 0, 0, 2));
     assertEquals(0, gpu0.config().read(Header.COMMAND, 2), "the GPU was reset");
     assertEquals(List.of("link down", "link up", "ready 0 bus", "ready 1 bus"), seen);
+  }
+
+  /**
+   * Runs {@code other} on a second thread while this one is inside an observer callback, and
+   * returns once that thread has either reported its {@code mark} to {@code seen} (it got
+   * through) or is blocked on the function's lock (the engine holds it while reporting). No
+   * timing: whichever state comes first decides.
+   */
+  private static Thread interleave(Runnable other, List<String> seen, String mark) {
+    long before = seen.stream().filter(mark::equals).count();
+    Thread t = new Thread(other, "interleaved");
+    t.start();
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long giveUp = System.nanoTime() + 30_000_000_000L; // a hang, not a measurement
+    while (seen.stream().filter(mark::equals).count() == before) {
+      ThreadInfo info = threads.getThreadInfo(t.getId());
+      if (info != null && info.getThreadState() == Thread.State.BLOCKED
+          && String.valueOf(info.getLockName()).startsWith(PciFunction.class.getName())) {
+        break;
+      }
+      if (!t.isAlive() && seen.stream().filter(mark::equals).count() == before) {
+        throw new AssertionError("the other thread ended without reporting " + mark);
+      }
+      if (System.nanoTime() - giveUp > 0) {
+        throw new AssertionError("the other thread neither reported " + mark + " nor blocked");
+      }
+      Thread.onSpinWait();
+    }
+    return t;
+  }
+
+  /**
+   * The settle step of a reset and a newer reset of the same function started by another
+   * thread (a client that saw the function ready and wrote FLR): READY of the first is never
+   * reported after the second's start, whichever thread gets there first.
+   */
+  @Test
+  void readyIsNeverReportedAfterANewerResetStarted() throws Exception {
+    PciFunction nvme = x.at("0000:01:00.0");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Thread[] other = new Thread[1];
+    x.h.resetEngine().observer(new ResetObserver() {
+      @Override
+      public void resetStarted(PciFunction.ResetInProgress r) {
+        seen.add("started");
+      }
+
+      @Override
+      public void resetFinished(PciFunction.ResetInProgress r) {
+        seen.add("finished");
+      }
+
+      @Override
+      public void ready(PciFunction.ResetInProgress r) {
+        if (other[0] == null) {
+          other[0] = interleave(() -> flr(nvme), seen, "started");
+        }
+        seen.add("ready");
+      }
+    });
+    flr(nvme);
+    x.advance(100);
+    other[0].join();
+    assertEquals(List.of("started", "ready", "finished", "started"), seen);
+    x.advance(100);
+    assertEquals(List.of("started", "ready", "finished", "started", "ready", "finished"), seen);
+  }
+
+  /**
+   * A reset is never reported ended before it is reported started: a card pulled while
+   * another thread is starting a reset of it ends that reset after its start.
+   */
+  @Test
+  void aResetEndsOnlyAfterItsStartIsReported() throws Exception {
+    PciFunction nvme = x.at("0000:01:00.0");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Thread[] other = new Thread[1];
+    x.h.resetEngine().observer(new ResetObserver() {
+      @Override
+      public void resetStarted(PciFunction.ResetInProgress r) {
+        if (other[0] == null) {
+          other[0] = interleave(() -> x.h.resetEngine().removed(List.of(nvme)), seen, "failed");
+        }
+        seen.add("started");
+      }
+
+      @Override
+      public void resetFailed(PciFunction.ResetInProgress r, String reason) {
+        seen.add("failed");
+      }
+    });
+    flr(nvme);
+    other[0].join();
+    assertEquals(List.of("started", "failed"), seen);
   }
 
   @Test

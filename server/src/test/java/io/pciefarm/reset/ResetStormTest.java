@@ -56,15 +56,16 @@ class ResetStormTest {
       List<String> violations = new CopyOnWriteArrayList<>();
       h.resetEngine().observer(new ResetObserver() {
         @Override
-        public void resetStarted(PciFunction f, ResetMethod m) {
-          if (active.computeIfAbsent(f, k -> new AtomicInteger()).incrementAndGet() > 1) {
-            violations.add(f.describe() + " reset twice at once (" + m + ")");
+        public void resetStarted(PciFunction.ResetInProgress r) {
+          if (active.computeIfAbsent(r.function(), k -> new AtomicInteger()).incrementAndGet()
+              > 1) {
+            violations.add(r.function().describe() + " reset twice at once (" + r.method() + ")");
           }
         }
 
         @Override
-        public void resetFinished(PciFunction f, ResetMethod m) {
-          active.get(f).decrementAndGet();
+        public void resetFinished(PciFunction.ResetInProgress r) {
+          active.get(r.function()).decrementAndGet();
         }
       });
       List<ResetTarget> targets = List.of(

@@ -129,12 +129,12 @@ public class ResetFanoutBenchmark {
     AtomicInteger finished = new AtomicInteger();
     hierarchy.resetEngine().observer(new ResetObserver() {
       @Override
-      public void resetStarted(PciFunction f, ResetMethod method) {
+      public void resetStarted(PciFunction.ResetInProgress reset) {
         started.incrementAndGet();
       }
 
       @Override
-      public void resetFinished(PciFunction f, ResetMethod method) {
+      public void resetFinished(PciFunction.ResetInProgress reset) {
         finished.incrementAndGet();
       }
     });
