@@ -2,6 +2,7 @@ package io.pciefarm.reset;
 
 import io.pciefarm.device.FunctionModel;
 import io.pciefarm.device.Quirk;
+import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.time.FarmClock;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciFunction;
@@ -86,7 +87,11 @@ public final class ResetEngine {
       if (f.slot() != null) {
         f.slot().portReset(false);
       }
-      hierarchy.groupsChanged(f); // ACS Control is back to its default
+      if (m.layout().extendedCapability(CapabilityId.EXT_ACS) >= 0) {
+        // ACS Control is back to its default. Only ACS can regroup on a function reset: most
+        // are FLRs of endpoints written on the config path, which should not pay a regroup.
+        hierarchy.groupsChanged(f);
+      }
     }
     if (method == ResetMethod.PM) {
       settle(r, m.d3hotDelay());
@@ -201,9 +206,9 @@ public final class ResetEngine {
       }
       slotPorts = withSlot(slotPorts, f);
     }
-    portsReset(slotPorts, true);
     hierarchy.routingChanged(port);
     hierarchy.groupsChanged(port);
+    portsReset(slotPorts, true);
   }
 
   /** Power below {@code port} is back: the link trains and the functions settle from cold. */
@@ -243,9 +248,9 @@ public final class ResetEngine {
       }
       slotPorts = withSlot(slotPorts, f);
     }
-    portsReset(slotPorts, false);
     hierarchy.routingChanged(bridge);
     hierarchy.groupsChanged(bridge);
+    portsReset(slotPorts, false);
     if (bridge.hasLinkBelow()) {
       trainLink(bridge, ResetMethod.BUS);
     } else {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import io.pciefarm.spec.CapabilityId;
 import io.pciefarm.spec.ExtendedCapabilities;
 import io.pciefarm.spec.Header;
+import io.pciefarm.spec.PciExpress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -226,6 +227,26 @@ class IsolationGroupsTest {
     writeAcs(h, f0, on);
     writeAcs(h, f1, on);
     assertEquals(List.of("0000:01:00.1"), mates(h, 1, 0, 1));
+  }
+
+  /**
+   * An FLR returns ACS Control to its default (off on these functions) and regroups at once;
+   * the regroup is not left to some later change.
+   */
+  @Test
+  void anFlrThatClearsAcsControlRegroups() {
+    Hierarchy h = TestModels.build("""
+        {"name":"h","devices":[
+          {"device":1,"model":"root-port-acs","children":[{"device":0,"model":"mf-endpoint-acs"}]}]}""");
+    assertEquals(List.of("0000:01:00.1"), mates(h, 1, 0, 1));
+    h.groups(); // computed and cached: only a reported change may recompute them
+    for (int fn = 0; fn < 2; fn++) {
+      PciFunction f = h.lookup(1, fn);
+      int exp = f.model().layout().capability(CapabilityId.EXP);
+      h.write(1, 0, fn, exp + PciExpress.DEVICE_CONTROL, 2, PciExpress.DEVCTL_BCR_FLR);
+      assertEquals(0, f.config().read(acsControl(f), 2), "ACS Control reset by the FLR");
+    }
+    assertEquals(List.of("0000:01:00.0", "0000:01:00.1"), mates(h, 1, 0, 1));
   }
 
   @Test
