@@ -87,7 +87,7 @@ public final class ResetEngine {
       if (f.slot() != null) {
         f.slot().portReset(false);
       }
-      if (m.layout().extendedCapability(CapabilityId.EXT_ACS) >= 0) {
+      if (hasAcs(f)) {
         // ACS Control is back to its default. Only ACS can regroup on a function reset: most
         // are FLRs of endpoints written on the config path, which should not pay a regroup.
         hierarchy.groupsChanged(f);
@@ -197,6 +197,7 @@ public final class ResetEngine {
       observer.linkChanged(port, false);
     }
     List<PciFunction> slotPorts = null;
+    boolean acs = false;
     for (PciFunction f : hierarchy.subtree(port)) {
       begin(f, ResetMethod.POWER_CYCLE);
       f.config().reset(false);
@@ -205,25 +206,28 @@ public final class ResetEngine {
         observer.linkChanged(f, false);
       }
       slotPorts = withSlot(slotPorts, f);
+      acs |= hasAcs(f);
     }
     hierarchy.routingChanged(port);
-    hierarchy.groupsChanged(port);
+    if (acs) {
+      hierarchy.groupsChanged(port);
+    }
     portsReset(slotPorts, true);
   }
 
   /** Power below {@code port} is back: the link trains and the functions settle from cold. */
   public void powerOn(PciFunction port) {
     List<PciFunction> slotPorts = null;
-    boolean began = false;
+    boolean acs = false;
     for (PciFunction f : hierarchy.subtree(port)) {
       if (beginIfIdle(f, ResetMethod.POWER_CYCLE) != null) {
         f.config().reset(false);
         slotPorts = withSlot(slotPorts, f);
-        began = true;
+        acs |= hasAcs(f);
       }
     }
     portsReset(slotPorts, true);
-    if (began) {
+    if (acs) {
       hierarchy.groupsChanged(port);
     }
     trainLink(port, ResetMethod.POWER_CYCLE);
@@ -236,6 +240,7 @@ public final class ResetEngine {
    */
   private void resetBelow(PciFunction bridge) {
     List<PciFunction> slotPorts = null;
+    boolean acs = false;
     for (PciFunction f : hierarchy.subtree(bridge)) {
       if (f.model().has(Quirk.NO_BUS_RESET)) {
         continue;
@@ -247,9 +252,12 @@ public final class ResetEngine {
         observer.linkChanged(f, false);
       }
       slotPorts = withSlot(slotPorts, f);
+      acs |= hasAcs(f);
     }
     hierarchy.routingChanged(bridge);
-    hierarchy.groupsChanged(bridge);
+    if (acs) {
+      hierarchy.groupsChanged(bridge);
+    }
     portsReset(slotPorts, false);
     if (bridge.hasLinkBelow()) {
       trainLink(bridge, ResetMethod.BUS);
@@ -259,6 +267,15 @@ public final class ResetEngine {
         settleAfterLinkReset(f, ResetMethod.BUS);
       }
     }
+  }
+
+  /**
+   * Whether resetting {@code f} can regroup: groups follow the topology, which no reset changes,
+   * and ACS Control, which a reset returns to its default. A reset that reaches no ACS
+   * capability skips the O(functions) regroup.
+   */
+  private static boolean hasAcs(PciFunction f) {
+    return f.model().layout().extendedCapability(CapabilityId.EXT_ACS) >= 0;
   }
 
   private static List<PciFunction> withSlot(List<PciFunction> ports, PciFunction f) {
