@@ -81,6 +81,9 @@ public final class ResetEngine {
   public void functionReset(PciFunction f, ResetMethod method) {
     FunctionModel m = f.model();
     PciFunction.ResetInProgress r = begin(f, method);
+    if (r == null) {
+      return; // the card was pulled: nothing left to reset
+    }
     boolean noEffect = method == ResetMethod.PM && m.has(Quirk.PM_RESET_NO_EFFECT);
     if (!noEffect) {
       f.config().reset(true);

@@ -556,11 +556,19 @@ public final class Resets {
       long next = Long.MAX_VALUE;
       boolean unknown = false;
       List<PciFunction> waiting = new ArrayList<>();
+      List<PciFunction> gone = null;
       for (PciFunction f : decision.affected()) {
         // Wait for the settle step itself, not just its time: the next reset of this function
         // must not start before the engine has reported this one finished.
         if (f.settled()) {
           continue; // back, and restored above
+        }
+        if (!f.onBus()) {
+          // Its card was pulled (the unplug ended its reset as failed): it will never be back.
+          // Waiting for it would hold the request, and its port, until the timeout.
+          gone = gone == null ? new ArrayList<>() : gone;
+          gone.add(f);
+          continue;
         }
         waiting.add(f);
         if (f.neverReady()) {
@@ -577,6 +585,9 @@ public final class Resets {
       }
       if (waiting.isEmpty() || now - giveUpAt >= 0) {
         failOwnResets(waiting);
+        if (gone != null) {
+          waiting.addAll(gone); // not ready either: reported with the late ones
+        }
         complete(waiting, beforeFinish);
         return;
       }

@@ -52,6 +52,8 @@ public final class Hierarchy {
   private boolean routingStale;
   private PciFunction staleCause;
   private Routing burstRouting;
+  /** The published routing {@link #burstRouting} was computed against; coalescing thread only. */
+  private Routing burstBase;
   /**
    * A group change is waiting for the end of {@link #coalesceRoutingChanges}, and its first
    * cause. Touched only by the coalescing thread.
@@ -297,14 +299,20 @@ public final class Hierarchy {
 
   /** The coalescing thread's routing: the published one until its burst changes routing. */
   private Routing burstRouting() {
+    Routing published = routing;
+    if (burstRouting != null && burstBase != published) {
+      routingStale = true; // another thread published mid-burst: its change counts here too
+    }
     if (routingStale) {
       routingStale = false;
       synchronized (routingLock) {
+        published = routing;
         burstRouting = Routing.compute(root, buses.size(), maxDepth,
-            burstRouting != null ? burstRouting : routing);
+            burstRouting != null ? burstRouting : published);
+        burstBase = published;
       }
     }
-    return burstRouting != null ? burstRouting : routing;
+    return burstRouting != null ? burstRouting : published;
   }
 
   /** Every function below {@code bridge}, at any depth, in depth-first order. */
@@ -419,6 +427,7 @@ public final class Hierarchy {
         routingStale = false;
         staleCause = null;
         burstRouting = null;
+        burstBase = null;
       }
     }
     if (routed) {

@@ -298,6 +298,14 @@ public final class PciFunction implements RegisterListener {
     return readyAt;
   }
 
+  /**
+   * Whether this function is still on its bus: false once its card was pulled. A detached
+   * function never settles; nothing should wait for it.
+   */
+  public boolean onBus() {
+    return bus.function(devfn) == this;
+  }
+
   /** Holds a function not yet on any bus in Retry Status until a reset of it settles. */
   void markNotReady() {
     readyAt = NEVER;
@@ -309,10 +317,15 @@ public final class PciFunction implements RegisterListener {
    * answers Retry Status from now on, with no ready time yet. A reset whose end was not
    * reported yet is superseded: reported finished first.
    *
-   * @return the new reset, reported started to {@code observer} before anyone can end it
+   * @return the new reset, reported started to {@code observer} before anyone can end it; null,
+   *     with nothing reported, when the function is no longer on its bus (its card was pulled:
+   *     no reset of it could ever end)
    */
   public synchronized ResetInProgress beginReset(ResetMethod method, LongSupplier ids,
       ResetObserver observer) {
+    if (!onBus()) {
+      return null;
+    }
     readyAt = NEVER;
     ResetInProgress before = reset;
     ResetInProgress r = new ResetInProgress(this, method, ids.getAsLong());
@@ -329,7 +342,7 @@ public final class PciFunction implements RegisterListener {
    * {@link #beginReset} unless a reset of this function is in progress (begun, its end not
    * reported): a reset that is already under way goes on.
    *
-   * @return the new reset, or null when one was in progress
+   * @return the new reset, or null when one was in progress or the function is off its bus
    */
   public synchronized ResetInProgress beginResetIfIdle(ResetMethod method, LongSupplier ids,
       ResetObserver observer) {
@@ -373,7 +386,7 @@ public final class PciFunction implements RegisterListener {
    * @return true when this call made the function ready; false when a newer reset owns it
    */
   public synchronized boolean settle(ResetInProgress r, ResetObserver observer) {
-    if (reset != r || bus.function(devfn) != this) {
+    if (reset != r || !onBus()) {
       return false; // superseded, or pulled out (the unplug ends its reset)
     }
     reset = null;
@@ -412,6 +425,7 @@ public final class PciFunction implements RegisterListener {
   public synchronized void unplugged(String reason, ResetObserver observer) {
     ResetInProgress r = reset;
     reset = null;
+    readyAt = NEVER; // a ready time set before the pull must not pass for a settle to come
     if (r != null && !r.ended) {
       r.ended = true;
       observer.resetFailed(r, reason);

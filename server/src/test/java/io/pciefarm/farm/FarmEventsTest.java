@@ -480,6 +480,44 @@ class FarmEventsTest {
   }
 
   /**
+   * A request waiting for a card that is pulled after its ready time was set stops waiting at
+   * its next check, reports the card not ready, and leaves nothing polling the farm clock; a
+   * reset begun on the pulled card afterwards starts nothing (it could never end).
+   */
+  @Test
+  void aRequestStopsWaitingForACardPulledDuringItsReadyWait() {
+    PciFunction port = h.slotPort(1);
+    int sltctl = exp(port) + PciExpress.SLOT_CONTROL;
+    h.hotPlug().insert(1, "nvme-ssd", "");
+    h.write(0, 1, 0, sltctl, 2, 0);
+    clock.runAll();
+    PciFunction card = h.lookup(port.secondaryBusNumber(), 0);
+    String at = address(card);
+    long ready = h.scaledNanos(card.model().flrReadyDelay());
+    assertTrue(ready > 2, "the drive takes time to come back from FLR");
+    try (Subscription s = farm.events().subscribe(EventFilter.all().aboutFunction(at), 0, 100)) {
+      var result = h.resets().reset(new ResetRequest(new ResetTarget.Function(card.address()),
+          MethodSet.parse("flr"), ResetRequest.Mode.WAIT, null, false, Owner.HOST));
+      clock.advance(Duration.ofNanos(ready / 2));
+      assertFalse(result.isDone());
+      h.hotPlug().remove(1);
+      clock.advance(Duration.ofNanos(ready)); // past the pulled card's old ready time
+      assertTrue(result.isDone(), "no wait for a card that is gone, let alone 60 s");
+      // Off its bus it has no bus number: named by the port it was below.
+      assertEquals(List.of(card.describe()), result.join().notReady());
+      assertTrue(card.describe().contains("below " + address(port)), card.describe());
+      assertEquals(0, clock.pending(), "nothing left polling for it");
+      assertEquals(List.of("RESET_STARTED " + at + " flr", "RESET_FAILED " + at + " flr"),
+          brief(drain(s)));
+
+      h.resetEngine().functionReset(card, ResetMethod.FLR);
+      clock.runAll();
+      assertEquals(List.of(), brief(drain(s)), "a reset of a pulled card starts nothing");
+      assertFalse(card.onBus());
+    }
+  }
+
+  /**
    * An interrupt delivered as MSI or MSI-X says which vector: the Interrupt Message Number of
    * the port's PCI Express Capabilities register. INTx has none.
    */

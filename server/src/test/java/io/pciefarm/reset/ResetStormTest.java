@@ -67,6 +67,11 @@ class ResetStormTest {
         public void resetFinished(PciFunction.ResetInProgress r) {
           active.get(r.function()).decrementAndGet();
         }
+
+        @Override
+        public void resetFailed(PciFunction.ResetInProgress r, String reason) {
+          active.get(r.function()).decrementAndGet(); // ended too: not active any more
+        }
       });
       List<ResetTarget> targets = List.of(
           target("0000:01:00.0"), target("0000:02:00.0"), target("0000:02:00.1"),

@@ -161,4 +161,35 @@ class CoalescedRoutingTest {
     release.countDown();
     first.join(10_000);
   }
+
+  /**
+   * The burst's private routing follows a bus-number change another thread publishes
+   * meanwhile: the coalescing thread names functions below that other bridge by their new
+   * numbers, not the ones from when its snapshot was made.
+   */
+  @Test
+  void theBurstsOwnRoutingFollowsWhatOtherThreadsPublish() throws Exception {
+    Hierarchy two = Specs.build("""
+        {"name":"two","segment":4,"devices":[
+          {"device":2,"model":"root-port","children":[{"device":0,"model":"nic-flr-hang"}]},
+          {"device":3,"model":"root-port","children":[{"device":0,"model":"nic-flr-hang"}]}]}""");
+    PciFunction a = two.lookup(0, 2 << 3);
+    PciFunction b = two.lookup(0, 3 << 3);
+    PciFunction underB = two.lookup(b.secondaryBusNumber(), 0);
+    two.coalesceRoutingChanges(() -> {
+      a.config().write(Type1.PRIMARY_BUS, 4, 0x00_40_40_00);
+      assertEquals("0004:02:00.0", underB.address().toString(), "the burst's own snapshot");
+      try {
+        CompletableFuture.runAsync(() -> b.config().write(Type1.PRIMARY_BUS, 4, 0x00_50_50_00),
+            r -> new Thread(r).start()).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      assertEquals("0004:50:00.0", underB.address().toString(),
+          "another thread's published change counts inside the burst too");
+      assertEquals("0004:40:00.0", two.lookup(0, 2 << 3).secondary().functions().get(0)
+          .address().toString(), "and the burst's own change still does");
+    });
+    assertSame(underB, two.lookup(0x50, 0));
+  }
 }
