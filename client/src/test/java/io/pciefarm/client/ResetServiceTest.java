@@ -444,4 +444,55 @@ class ResetServiceTest extends LiveServer {
     assertEquals(true, again.getReplayed());
     assertEquals(first.getMethod(), again.getMethod());
   }
+
+  /**
+   * A client that gives up while its reset is running does not withdraw it: the reset
+   * runs to its end, and the retry with the same request id is answered with its outcome
+   * instead of resetting the device a second time.
+   */
+  @ParameterizedTest
+  @EnumSource(Via.class)
+  void aResetThatStartedIsNotRunAgainByARetryAfterTheClientGaveUp(Via via) throws Exception {
+    String n = "test-rst-retry-" + via.name().toLowerCase();
+    server.farm().create(TopologyFiles.parse("""
+        {"name":"%s","segment":%d,"timeScale":1,"devices":[
+          {"device":1,"model":"root-port-acs","children":[{"device":0,"model":"nvme-ssd-slow-flr"}]}]}"""
+        .formatted(n, via == Via.TCP ? 0x5a0 : 0x5a1), n));
+    try {
+      Hierarchy h = server.farm().get(n);
+      String drive = String.format("%04x:01:00.0", h.segment());
+      ResetServiceGrpc.ResetServiceBlockingStub raw = ResetServiceGrpc.newBlockingStub(
+          client(via).channel());
+      ResetRequest request = ResetRequest.newBuilder()
+          .setTarget(ResetTarget.newBuilder().setKind(ResetTargetKind.RESET_TARGET_KIND_FUNCTION)
+              .setAddress(drive))
+          .addMethodsValue(ResetMethod.RESET_METHOD_FLR_VALUE)
+          .setWaitReady(true) // the answer waits the drive's 1 s FLR recovery
+          .setRequestId(PcieFarmClient.newRequestId()).build();
+      long before = h.resets().stats().started();
+      io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+      java.util.concurrent.atomic.AtomicReference<Status.Code> code =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.CompletableFuture<Void> first =
+          java.util.concurrent.CompletableFuture.runAsync(call.wrap(() -> {
+            try {
+              raw.reset(request);
+              code.set(Status.Code.OK);
+            } catch (io.grpc.StatusRuntimeException e) {
+              code.set(e.getStatus().getCode());
+            }
+          }));
+      await("the reset started", () -> h.resets().stats().started() == before + 1);
+      call.cancel(null); // the client gives up while the drive is still in its FLR
+      first.join();
+      assertEquals(Status.Code.CANCELLED, code.get());
+
+      ResetResponse again = raw.reset(request);
+      assertTrue(again.getReplayed(), "answered with the first attempt's outcome");
+      assertEquals(before + 1, h.resets().stats().started(), "not reset a second time");
+      assertEquals(List.of(), again.getNotReadyList(), "it ran to its end: the drive is back");
+    } finally {
+      server.farm().delete(n);
+    }
+  }
 }

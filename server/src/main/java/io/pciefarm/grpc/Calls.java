@@ -38,16 +38,28 @@ final class Calls {
    */
   static <T> CompletableFuture<T> onWorker(Executor workers, Supplier<CompletableFuture<T>> work) {
     Context context = Context.current();
-    CompletableFuture<T> out = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<CompletableFuture<T>> started =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    // Cancelling the outcome cancels the work, and succeeds only if that did: a queued reset
+    // leaves the queue, a started one runs on and its outcome stands.
+    CompletableFuture<T> out = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        CompletableFuture<T> inner = started.get();
+        return (inner == null || inner.cancel(mayInterruptIfRunning))
+            && super.cancel(mayInterruptIfRunning);
+      }
+    };
     Runnable task = () -> {
+      if (out.isDone()) {
+        return; // cancelled before it ran: nothing to do
+      }
       try {
         CompletableFuture<T> inner = work.get();
-        // Cancelling the outcome withdraws the work (a queued reset leaves the queue).
-        out.whenComplete((v, e) -> {
-          if (out.isCancelled()) {
-            inner.cancel(false);
-          }
-        });
+        started.set(inner);
+        if (out.isCancelled()) {
+          inner.cancel(false); // cancelled while the work was being started
+        }
         inner.whenComplete((v, e) -> {
           if (e != null) {
             out.completeExceptionally(e);

@@ -58,8 +58,10 @@ import java.util.function.UnaryOperator;
  * work's outcome is what a retry with the same id gets. A handler that wants a give-up to
  * withdraw its work cancels the work's own future (ResetService.Reset does, from the call's
  * context; LeaseService.Acquire does for a waiting acquisition): the CANCELLED outcome is then
- * forgotten and a retry runs the work again. That is exact only for work that had not acted yet
- * (a queued reset, a waiting acquisition); work cancelled after it acted runs again on retry.
+ * forgotten and a retry runs the work again. That is right only for work that had not acted
+ * yet, so work that has acted refuses the cancel: a reset's future ({@code Resets}, and the
+ * futures the service and {@code Calls.onWorker} wrap it in) cancels only while the request is
+ * queued; once the reset started, it runs to its end and its outcome stands for the retry.
  */
 public final class IdempotentCalls {
   /** How long an outcome is remembered after the first call with its id arrived. */

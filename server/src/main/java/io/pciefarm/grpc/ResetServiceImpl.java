@@ -167,7 +167,18 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
     FarmClock clock = t.hierarchy.timeBase().clock();
     AtomicLong firstSequence = new AtomicLong();
     AtomicLong issuedAt = new AtomicLong();
-    CompletableFuture<ResetResponse> answer = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ResetResult>> queued =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    // Cancelling the answer (the client gave up) withdraws the request only while it is
+    // queued; once started it runs to its end and its outcome stands for a retry with its id.
+    CompletableFuture<ResetResponse> answer = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        CompletableFuture<ResetResult> d = queued.get();
+        return (d == null || d.cancel(mayInterruptIfRunning))
+            && super.cancel(mayInterruptIfRunning);
+      }
+    };
     Resets.Progress progress = new Resets.Progress() {
       @Override
       public void started() {
@@ -185,6 +196,7 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
     };
     CompletableFuture<ResetResult> done = t.hierarchy.resets().reset(engineRequest(t, allowed,
         mode, deadline, request.getSaveRestore(), caller), progress);
+    queued.set(done);
     done.whenComplete((result, failure) -> {
       if (failure != null) {
         answer.completeExceptionally(failure);
@@ -193,11 +205,6 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
       long readyAfter = result.complete() ? clock.nanoTime() - issuedAt.get() : -1;
       answer.complete(response(result.plan(), result.warnings(), result.notReady(), readyAfter,
           result.restored(), firstSequence.get()));
-    });
-    answer.whenComplete((r, e) -> {
-      if (answer.isCancelled()) {
-        done.cancel(false); // the client gave up: withdraw the request if still queued
-      }
     });
     return answer;
   }

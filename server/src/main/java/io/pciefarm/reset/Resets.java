@@ -18,7 +18,6 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -157,11 +156,6 @@ public final class Resets {
       job.queueTimer = clock.schedule(request.deadline().toNanos(), () -> expire(job));
     }
     toStart.forEach(Job::start);
-    job.future.whenComplete((r, e) -> {
-      if (e instanceof CancellationException) {
-        withdraw(job);
-      }
-    });
     return job.future;
   }
 
@@ -206,7 +200,17 @@ public final class Resets {
     }
     FarmClock clock = hierarchy.timeBase().clock();
     long since = clock.nanoTime();
-    CompletableFuture<ResetResult> out = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ResetResult>> planned =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    CompletableFuture<ResetResult> out = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        // Like a queued job: withdrawn until the new plan's reset starts, not after.
+        CompletableFuture<ResetResult> next = planned.get();
+        return (next == null || next.cancel(mayInterruptIfRunning))
+            && super.cancel(mayInterruptIfRunning);
+      }
+    };
     if (request.deadline() != null) {
       FarmClock.Cancellable timer = clock.schedule(request.deadline().toNanos(),
           () -> out.completeExceptionally(new ResetException(Kind.DEADLINE_EXCEEDED, "the reset"
@@ -226,6 +230,7 @@ public final class Resets {
       }
       try {
         CompletableFuture<ResetResult> next = reset(again, progress);
+        planned.set(next);
         out.whenComplete((r, e) -> {
           if (e != null) {
             next.cancel(false); // given up or timed out: withdraw it if it is still queued
@@ -246,12 +251,16 @@ public final class Resets {
     return out;
   }
 
-  /** Takes a cancelled request out of the queue, if it is still there. */
-  private void withdraw(Job job) {
+  /**
+   * Takes a request out of the queue, if it is still there.
+   *
+   * @return false when it had started (or ended) already: it runs to its end
+   */
+  private boolean withdraw(Job job) {
     List<Job> toStart;
     synchronized (this) {
       if (!pending.remove(job)) {
-        return; // started already: it runs to its end
+        return false;
       }
       toStart = dispatchLocked();
     }
@@ -260,6 +269,7 @@ public final class Resets {
       t.cancel();
     }
     toStart.forEach(Job::start);
+    return true;
   }
 
   private synchronized long finishedCount() {
@@ -343,7 +353,17 @@ public final class Resets {
     final Decision decision;
     final ResetPlan plan;
     final BitSet set = new BitSet();
-    final CompletableFuture<ResetResult> future = new CompletableFuture<>();
+    /**
+     * Cancelling it withdraws the request while it is queued, and does nothing (returns false)
+     * once it started: a started reset runs to its end and its outcome stands, so a retry with
+     * the same request id is answered with it instead of resetting again.
+     */
+    final CompletableFuture<ResetResult> future = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        return withdraw(Job.this) && super.cancel(mayInterruptIfRunning);
+      }
+    };
     final Progress progress;
     final List<String> warnings = new ArrayList<>();
     /** Saved state not yet restored; touched only by this job's steps, one at a time. */
