@@ -199,8 +199,7 @@ public final class ResetEngine {
       port.linkUp(false);
       observer.linkChanged(port, false);
     }
-    List<PciFunction> slotPorts = null;
-    boolean acs = false;
+    Aftermath after = new Aftermath();
     for (PciFunction f : hierarchy.subtree(port)) {
       begin(f, ResetMethod.POWER_CYCLE);
       f.config().reset(false);
@@ -208,31 +207,24 @@ public final class ResetEngine {
         f.linkUp(false);
         observer.linkChanged(f, false);
       }
-      slotPorts = withSlot(slotPorts, f);
-      acs |= hasAcs(f);
+      after.reset(f);
     }
     hierarchy.routingChanged(port);
-    if (acs) {
-      hierarchy.groupsChanged(port);
-    }
-    portsReset(slotPorts, true);
+    after.regroup(port);
+    after.resetSlotPorts(true);
   }
 
   /** Power below {@code port} is back: the link trains and the functions settle from cold. */
   public void powerOn(PciFunction port) {
-    List<PciFunction> slotPorts = null;
-    boolean acs = false;
+    Aftermath after = new Aftermath();
     for (PciFunction f : hierarchy.subtree(port)) {
       if (beginIfIdle(f, ResetMethod.POWER_CYCLE) != null) {
         f.config().reset(false);
-        slotPorts = withSlot(slotPorts, f);
-        acs |= hasAcs(f);
+        after.reset(f);
       }
     }
-    portsReset(slotPorts, true);
-    if (acs) {
-      hierarchy.groupsChanged(port);
-    }
+    after.resetSlotPorts(true);
+    after.regroup(port);
     trainLink(port, ResetMethod.POWER_CYCLE);
   }
 
@@ -242,8 +234,7 @@ public final class ResetEngine {
    * and readiness scheduled.
    */
   private void resetBelow(PciFunction bridge) {
-    List<PciFunction> slotPorts = null;
-    boolean acs = false;
+    Aftermath after = new Aftermath();
     for (PciFunction f : hierarchy.subtree(bridge)) {
       if (f.model().has(Quirk.NO_BUS_RESET)) {
         continue;
@@ -254,14 +245,11 @@ public final class ResetEngine {
         f.linkUp(false);
         observer.linkChanged(f, false);
       }
-      slotPorts = withSlot(slotPorts, f);
-      acs |= hasAcs(f);
+      after.reset(f);
     }
     hierarchy.routingChanged(bridge);
-    if (acs) {
-      hierarchy.groupsChanged(bridge);
-    }
-    portsReset(slotPorts, false);
+    after.regroup(bridge);
+    after.resetSlotPorts(false);
     if (bridge.hasLinkBelow()) {
       trainLink(bridge, ResetMethod.BUS);
     } else {
@@ -281,25 +269,40 @@ public final class ResetEngine {
     return f.model().layout().extendedCapability(CapabilityId.EXT_ACS) >= 0;
   }
 
-  private static List<PciFunction> withSlot(List<PciFunction> ports, PciFunction f) {
-    if (f.slot() == null) {
-      return ports;
-    }
-    List<PciFunction> out = ports == null ? new java.util.ArrayList<>() : ports;
-    out.add(f);
-    return out;
-  }
-
   /**
-   * Tells the hot-plug controllers of the slot ports reset in this step, once the whole subtree
-   * is done: the slot's physical state (presence, latch, interlock) survives a reset of its
-   * port, and slot power follows the reset Slot Control, so a warm reset that turns a powered
-   * slot off cuts the card's power too.
+   * What resetting the functions of one subtree leaves to do once they are all reset: tell the
+   * hot-plug controllers of the slot ports among them (a slot's physical state, presence, latch
+   * and interlock, survives a reset of its port, and slot power follows the reset Slot Control,
+   * so a warm reset that turns a powered slot off cuts the card's power too), and regroup if the
+   * reset reached an ACS capability.
    */
-  private static void portsReset(List<PciFunction> ports, boolean cold) {
-    if (ports != null) {
-      for (PciFunction p : ports) {
-        p.slot().portReset(cold);
+  private final class Aftermath {
+    private List<PciFunction> slotPorts;
+    private boolean acs;
+
+    /** {@code f}'s registers were reset. */
+    void reset(PciFunction f) {
+      if (f.slot() != null) {
+        if (slotPorts == null) {
+          slotPorts = new java.util.ArrayList<>();
+        }
+        slotPorts.add(f);
+      }
+      acs |= hasAcs(f);
+    }
+
+    /** Reports the groups changed, with {@code cause}, if an ACS Control went back to default. */
+    void regroup(PciFunction cause) {
+      if (acs) {
+        hierarchy.groupsChanged(cause);
+      }
+    }
+
+    void resetSlotPorts(boolean cold) {
+      if (slotPorts != null) {
+        for (PciFunction p : slotPorts) {
+          p.slot().portReset(cold);
+        }
       }
     }
   }
