@@ -4,6 +4,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.pciefarm.reset.WithdrawableFuture;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,25 +39,16 @@ final class Calls {
    */
   static <T> CompletableFuture<T> onWorker(Executor workers, Supplier<CompletableFuture<T>> work) {
     Context context = Context.current();
-    java.util.concurrent.atomic.AtomicReference<CompletableFuture<T>> started =
-        new java.util.concurrent.atomic.AtomicReference<>();
     // Cancelling the outcome cancels the work, and succeeds only if that did: a queued reset
     // leaves the queue, a started one runs on and its outcome stands.
-    CompletableFuture<T> out = new CompletableFuture<>() {
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        CompletableFuture<T> inner = started.get();
-        return (inner == null || inner.cancel(mayInterruptIfRunning))
-            && super.cancel(mayInterruptIfRunning);
-      }
-    };
+    WithdrawableFuture<T> out = new WithdrawableFuture<>();
     Runnable task = () -> {
       if (out.isDone()) {
         return; // cancelled before it ran: nothing to do
       }
       try {
         CompletableFuture<T> inner = work.get();
-        started.set(inner);
+        out.cancelsWith(inner);
         if (out.isCancelled()) {
           inner.cancel(false); // cancelled while the work was being started
         }

@@ -26,6 +26,7 @@ import io.pciefarm.reset.ResetResult;
 import io.pciefarm.reset.ResetSupport;
 import io.pciefarm.reset.ResetTarget;
 import io.pciefarm.reset.Resets;
+import io.pciefarm.reset.WithdrawableFuture;
 import io.pciefarm.time.FarmClock;
 import io.pciefarm.topology.Hierarchy;
 import io.pciefarm.topology.PciAddress;
@@ -167,18 +168,9 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
     FarmClock clock = t.hierarchy.timeBase().clock();
     AtomicLong firstSequence = new AtomicLong();
     AtomicLong issuedAt = new AtomicLong();
-    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ResetResult>> queued =
-        new java.util.concurrent.atomic.AtomicReference<>();
     // Cancelling the answer (the client gave up) withdraws the request only while it is
     // queued; once started it runs to its end and its outcome stands for a retry with its id.
-    CompletableFuture<ResetResponse> answer = new CompletableFuture<>() {
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        CompletableFuture<ResetResult> d = queued.get();
-        return (d == null || d.cancel(mayInterruptIfRunning))
-            && super.cancel(mayInterruptIfRunning);
-      }
-    };
+    WithdrawableFuture<ResetResponse> answer = new WithdrawableFuture<>();
     Resets.Progress progress = new Resets.Progress() {
       @Override
       public void started() {
@@ -196,7 +188,7 @@ final class ResetServiceImpl extends ResetServiceGrpc.ResetServiceImplBase {
     };
     CompletableFuture<ResetResult> done = t.hierarchy.resets().reset(engineRequest(t, allowed,
         mode, deadline, request.getSaveRestore(), caller), progress);
-    queued.set(done);
+    answer.cancelsWith(done);
     done.whenComplete((result, failure) -> {
       if (failure != null) {
         answer.completeExceptionally(failure);

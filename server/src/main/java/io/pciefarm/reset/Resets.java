@@ -200,17 +200,8 @@ public final class Resets {
     }
     FarmClock clock = hierarchy.timeBase().clock();
     long since = clock.nanoTime();
-    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ResetResult>> planned =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    CompletableFuture<ResetResult> out = new CompletableFuture<>() {
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        // Like a queued job: withdrawn until the new plan's reset starts, not after.
-        CompletableFuture<ResetResult> next = planned.get();
-        return (next == null || next.cancel(mayInterruptIfRunning))
-            && super.cancel(mayInterruptIfRunning);
-      }
-    };
+    // Like a queued job: withdrawn until the new plan's reset starts, not after.
+    WithdrawableFuture<ResetResult> out = new WithdrawableFuture<>();
     if (request.deadline() != null) {
       FarmClock.Cancellable timer = clock.schedule(request.deadline().toNanos(),
           () -> out.completeExceptionally(new ResetException(Kind.DEADLINE_EXCEEDED, "the reset"
@@ -230,7 +221,7 @@ public final class Resets {
       }
       try {
         CompletableFuture<ResetResult> next = reset(again, progress);
-        planned.set(next);
+        out.cancelsWith(next);
         out.whenComplete((r, e) -> {
           if (e != null) {
             next.cancel(false); // given up or timed out: withdraw it if it is still queued
@@ -358,12 +349,11 @@ public final class Resets {
      * once it started: a started reset runs to its end and its outcome stands, so a retry with
      * the same request id is answered with it instead of resetting again.
      */
-    final CompletableFuture<ResetResult> future = new CompletableFuture<>() {
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        return withdraw(Job.this) && super.cancel(mayInterruptIfRunning);
-      }
-    };
+    final WithdrawableFuture<ResetResult> future = new WithdrawableFuture<>();
+
+    {
+      future.withdrawBy(() -> withdraw(this));
+    }
     final Progress progress;
     final List<String> warnings = new ArrayList<>();
     /** Saved state not yet restored; touched only by this job's steps, one at a time. */
