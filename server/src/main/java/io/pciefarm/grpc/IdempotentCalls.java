@@ -59,9 +59,10 @@ import java.util.function.UnaryOperator;
  * withdraw its work cancels the work's own future (ResetService.Reset does, from the call's
  * context; LeaseService.Acquire does for a waiting acquisition): the CANCELLED outcome is then
  * forgotten and a retry runs the work again. That is right only for work that had not acted
- * yet, so work that has acted refuses the cancel: a reset's future ({@code Resets}, and the
- * futures the service and {@code Calls.onWorker} wrap it in) cancels only while the request is
- * queued; once the reset started, it runs to its end and its outcome stands for the retry.
+ * yet, so work that has acted refuses the cancel: a reset's future, and the futures the service
+ * and {@code Calls.onWorker} wrap it in, are {@link io.pciefarm.reset.WithdrawableFuture}s that
+ * cancel only while the request is queued; once the reset started, it runs to its end and its
+ * outcome stands for the retry.
  */
 public final class IdempotentCalls {
   /** How long an outcome is remembered after the first call with its id arrived. */
