@@ -454,11 +454,6 @@ public final class Hierarchy {
     return !next.sameRoutes(before);
   }
 
-  /** {@link #groupsChanged(PciFunction)} with no known cause. */
-  public void groupsChanged() {
-    groupsChanged(null);
-  }
-
   /**
    * Invalidates the cached groups (the next {@link #groups()} recomputes them). Call it after
    * the change, once per change: with a {@link TopologyObserver} attached, the groups are
